@@ -1,0 +1,3 @@
+namespace Engine.Kernels.Cpu;
+
+internal static class KernelsAssembly { }

@@ -1,0 +1,59 @@
+namespace Engine.Autograd;
+
+/// <summary>Reverse-mode sweep over the recorded graph: topological order from the root, gradients summed per
+/// tensor, leaf gradients accumulated into <see cref="Tensor.Grad"/> (so several backward calls accumulate).</summary>
+internal static class BackwardEngine
+{
+    public static void Run(Tensor root, Tensor? seed)
+    {
+        if (!root.RequiresGrad) throw new InvalidOperationException("backward() on a tensor that does not require grad (was it computed under NoGrad, or from frozen parameters only?).");
+        seed ??= root.Numel == 1
+            ? Tensor.Full(1f, root.Shape).To(root.Device)
+            : throw new InvalidOperationException($"backward() without a seed gradient needs a scalar output, got shape {Shape.Format(root.Shape)}.");
+        if (!seed.Shape.AsSpan().SequenceEqual(root.Shape)) throw new ArgumentException($"Seed gradient shape {Shape.Format(seed.Shape)} differs from output shape {Shape.Format(root.Shape)}.");
+
+        // Topological order (iterative DFS; graphs of deep models overflow a recursive one).
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor t, int next)>();
+        stack.Push((root, 0)); visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.GradFn?.Inputs ?? Array.Empty<Tensor>();
+            if (next < inputs.Length)
+            {
+                stack.Push((t, next + 1));
+                var child = inputs[next];
+                if (child.RequiresGrad && visited.Add(child)) stack.Push((child, 0));
+            }
+            else order.Add(t);
+        }
+
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
+        using var _ = GradMode.Disable();
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var t = order[i];
+            if (!grads.Remove(t, out var g)) continue;
+            if (t.GradFn is null)
+            {
+                if (t.RequiresGrad) t.AccumulateGrad(g);
+                continue;
+            }
+            if (t.RetainsGrad) t.AccumulateGrad(g);
+            var inGrads = t.GradFn.Backward(g);
+            var inputs = t.GradFn.Inputs;
+            if (inGrads.Length != inputs.Length) throw new InvalidOperationException($"Backward of {t.GradFn.Name} returned {inGrads.Length} gradients for {inputs.Length} inputs.");
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                var gi = inGrads[k];
+                var x = inputs[k];
+                if (gi is null || !x.RequiresGrad) continue;
+                if (!gi.Shape.AsSpan().SequenceEqual(x.Shape))
+                    throw new InvalidOperationException($"Backward of {t.GradFn.Name}: gradient for input {k} has shape {Shape.Format(gi.Shape)}, expected {Shape.Format(x.Shape)}.");
+                grads[x] = grads.TryGetValue(x, out var acc) ? Ops.Add(acc, gi) : gi;
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+namespace Engine.Backends;
+
+/// <summary>Maps a device to its backend. The CPU backend is always present; others register at start-up
+/// (e.g. Engine.Backends.Ilgpu registers cuda and ilgpu-cpu).</summary>
+public static class BackendRegistry
+{
+    private static readonly Dictionary<DeviceKind, Func<Device, IBackend>> Factories = new();
+    private static readonly Dictionary<Device, IBackend> Instances = new();
+    private static readonly object Gate = new();
+
+    public static void Register(DeviceKind kind, Func<Device, IBackend> factory)
+    {
+        lock (Gate) Factories[kind] = factory;
+    }
+
+    public static bool IsAvailable(DeviceKind kind) { lock (Gate) return kind == DeviceKind.Cpu || Factories.ContainsKey(kind); }
+
+    public static IBackend Get(Device device)
+    {
+        if (device.Kind == DeviceKind.Cpu) return CpuBackend.Instance;
+        lock (Gate)
+        {
+            if (Instances.TryGetValue(device, out var b)) return b;
+            if (!Factories.TryGetValue(device.Kind, out var f))
+                throw new InvalidOperationException($"No backend for device '{device}' is available in this process (is Engine.Backends.Ilgpu loaded and a GPU present?).");
+            b = f(device);
+            Instances[device] = b;
+            return b;
+        }
+    }
+
+    /// <summary>Copies a contiguous range between storages, possibly across devices (through the host).</summary>
+    public static void Copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count)
+    {
+        if (src.DType != dst.DType) throw new ArgumentException($"Copy between {src.DType} and {dst.DType}.");
+        if (src.Device == dst.Device)
+        {
+            Get(src.Device).CopyStrided(src, srcOffset, new long[] { 1 }, new[] { (int)count }, dst, dstOffset, new long[] { 1 });
+            return;
+        }
+        if (src.DType != DType.F32) throw new NotSupportedException($"Only float32 tensors move between devices ({src.DType} stays on the CPU).");
+        var host = new float[count];
+        Get(src.Device).Download(src, srcOffset, host);
+        Get(dst.Device).Upload(host, dst, dstOffset);
+    }
+}

@@ -1,0 +1,24 @@
+namespace Engine.Nn;
+
+/// <summary>A named slot holding a trainable tensor. Loading a checkpoint replaces <see cref="Value"/>; optimisers
+/// read <c>Value.Grad</c> and update <c>Value</c> in place.</summary>
+public sealed class Parameter
+{
+    public Parameter(Tensor value, bool requiresGrad = true)
+    {
+        Value = value;
+        Value.RequiresGrad = requiresGrad;
+    }
+
+    public Tensor Value { get; set; }
+
+    public bool RequiresGrad
+    {
+        get => Value.RequiresGrad;
+        set => Value.RequiresGrad = value;
+    }
+
+    public int[] Shape => Value.Shape;
+
+    public static implicit operator Tensor(Parameter p) => p.Value;
+}
