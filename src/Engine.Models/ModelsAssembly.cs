@@ -1,0 +1,3 @@
+namespace Engine.Models;
+
+internal static class ModelsAssembly { }
