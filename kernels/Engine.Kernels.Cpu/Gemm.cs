@@ -1,0 +1,144 @@
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>Single-precision GEMM on row-major arrays: C = alpha * op(A) * op(B) + beta * C, where op(A) is m x k and
+/// op(B) is k x n. beta == 0 overwrites C (NaN/Inf already in C do not propagate). Packed, register-blocked and
+/// multi-threaded (see <see cref="KernelThreading.MaxThreads"/>); a Vector512 micro-kernel where AVX-512 is
+/// accelerated, a Vector256 one otherwise. The naive reference is <see cref="GemmReference"/>.</summary>
+public static unsafe class Gemm
+{
+    /// <summary>Below this many multiply-adds a call stays on one thread: scheduling would cost more than it saves.</summary>
+    private const long ParallelThreshold = 1L << 18;
+
+    /// <summary>Which micro-kernel the fast path uses; tests force each one on any hardware (Vector512 is emulated in
+    /// software when not accelerated, so forcing it is for correctness only).</summary>
+    internal enum KernelChoice { Auto, Vector256, Vector512 }
+    internal static KernelChoice ForcedKernel { get; set; } = KernelChoice.Auto;
+
+    internal static bool UseVector512 => ForcedKernel switch
+    {
+        KernelChoice.Vector512 => true,
+        KernelChoice.Vector256 => false,
+        _ => Vector512.IsHardwareAccelerated,
+    };
+
+    /// <summary>Name of the micro-kernel the fast path runs (for benchmark reports).</summary>
+    public static string KernelName => UseVector512 ? "avx512-8x32" : "avx2-6x16";
+
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc)
+        => SgemmBatched(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 1, 0, 0, 0);
+
+    /// <summary>batch independent GEMMs; matrix i uses offsets aOff + i*strideA, bOff + i*strideB, cOff + i*strideC.
+    /// A stride of 0 broadcasts one operand over the batch (strideC must not be 0 when batch > 1).</summary>
+    public static void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+        float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+        int batch, long strideA, long strideB, long strideC)
+    {
+        Validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, batch, strideA, strideB, strideC);
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (k == 0 || alpha == 0)
+        {
+            for (int bi = 0; bi < batch; bi++) ScaleC(c, cOff + bi * strideC, m, n, ldc, beta);
+            return;
+        }
+
+        long work = (long)m * n * k * batch;
+        int threads = work < ParallelThreshold ? 1 : KernelThreading.MaxThreads;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            float* a0 = pa, b0 = pb, c0 = pc;
+            if (batch >= threads)
+            {
+                // Whole matrices per thread: no redundant packing, no split bookkeeping.
+                KernelThreading.For(Math.Min(threads, batch), t =>
+                {
+                    int per = (batch + threads - 1) / threads;
+                    for (int bi = t * per; bi < Math.Min(batch, (t + 1) * per); bi++)
+                        Region(transA, transB, 0, m, 0, n, k, alpha, a0 + aOff + bi * strideA, lda,
+                            b0 + bOff + bi * strideB, ldb, beta, c0 + cOff + bi * strideC, ldc);
+                });
+                return;
+            }
+            for (int bi = 0; bi < batch; bi++)
+                SplitOne(transA, transB, m, n, k, alpha, a0 + aOff + bi * strideA, lda, b0 + bOff + bi * strideB, ldb,
+                    beta, c0 + cOff + bi * strideC, ldc, threads);
+        }
+    }
+
+    /// <summary>One matrix over `threads` workers: split columns when wide enough (each worker packs only its own
+    /// B), otherwise rows.</summary>
+    private static void SplitOne(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc, int threads)
+    {
+        if (threads == 1)
+        {
+            Region(transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
+        int mr = UseVector512 ? Kernel512x8x32.MR : Kernel256x6x16.MR;
+        bool splitN = n >= threads * nr * 4 || n >= m;
+        int unit = splitN ? nr : mr;
+        int extent = splitN ? n : m;
+        int units = (extent + unit - 1) / unit;
+        int parts = Math.Min(threads, units);
+        KernelThreading.For(parts, t =>
+        {
+            int u0 = (int)((long)units * t / parts), u1 = (int)((long)units * (t + 1) / parts);
+            int s = u0 * unit, e = Math.Min(extent, u1 * unit);
+            if (splitN) Region(transA, transB, 0, m, s, e, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            else Region(transA, transB, s, e, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        });
+    }
+
+    private static void Region(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (UseVector512)
+            GemmBlocked<Kernel512x8x32>.Run(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else
+            GemmBlocked<Kernel256x6x16>.Run(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    private static void ScaleC(float[] c, long off, int m, int n, int ldc, float beta)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = c.AsSpan((int)(off + (long)i * ldc), n);
+            if (beta == 0) row.Clear();
+            else if (beta != 1) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    private static void Validate(bool transA, bool transB, int m, int n, int k, float[] a, int aOff, int lda,
+        float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int batch, long strideA, long strideB, long strideC)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(c);
+        if (m < 0 || n < 0 || k < 0 || batch < 0)
+            throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm: negative size (m={m}, n={n}, k={k}, batch={batch}).");
+        if (strideA < 0 || strideB < 0 || strideC < 0)
+            throw new ArgumentOutOfRangeException(nameof(strideA), "Sgemm: batch strides must be >= 0.");
+        if (batch > 1 && strideC == 0 && m > 0 && n > 0)
+            throw new ArgumentException("Sgemm: strideC must be non-zero when batch > 1 (outputs would alias).");
+        if (m == 0 || n == 0 || batch == 0) return;
+        CheckOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k, batch, strideA);
+        CheckOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, batch, strideB);
+        CheckOperand("C", c, cOff, ldc, m, n, batch, strideC);
+    }
+
+    /// <summary>Checks that a rows x cols row-major matrix with leading dimension ld fits the array for every batch.</summary>
+    private static void CheckOperand(string name, float[] x, int off, int ld, int rows, int cols, int batch, long stride)
+    {
+        if (off < 0) throw new ArgumentOutOfRangeException(name, $"Sgemm: {name} offset {off} is negative.");
+        if (rows == 0 || cols == 0) return;
+        if (ld < cols)
+            throw new ArgumentException($"Sgemm: leading dimension of {name} ({ld}) is smaller than its row length ({cols}).");
+        long last = off + (long)(batch - 1) * stride + (long)(rows - 1) * ld + cols - 1;
+        if (last >= x.Length)
+            throw new ArgumentException($"Sgemm: {name} needs {last + 1} elements ({rows}x{cols}, ld {ld}, offset {off}, batch {batch}) but the array has {x.Length}.");
+    }
+}

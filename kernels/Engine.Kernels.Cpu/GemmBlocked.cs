@@ -1,0 +1,61 @@
+namespace Engine.Kernels.Cpu;
+
+/// <summary>The cache-blocked GEMM loop nest (BLIS order: NC columns -> KC depth -> pack B -> MC rows -> pack A ->
+/// NR x MR micro-tiles) for one rectangular region of C, on the calling thread.</summary>
+internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmMicroKernel
+{
+    public static void Run(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int kcMax = Math.Min(TKernel.KC, k);
+        int mcMax = Math.Min(TKernel.MC, RoundUp(m1 - m0, mr));
+        int ncMax = Math.Min(TKernel.NC, RoundUp(n1 - n0, nr));
+        var buffers = PackBuffers.Current;
+        float* ap = buffers.A((long)RoundUp(mcMax, mr) * kcMax);
+        float* bp = buffers.B((long)RoundUp(ncMax, nr) * kcMax);
+        float* tile = stackalloc float[mr * nr];
+
+        for (int jc = n0; jc < n1; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, n1 - jc);
+            for (int pc = 0; pc < k; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                float betaBlock = pc == 0 ? beta : 1f;
+                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, nr, bp);
+                for (int ic = m0; ic < m1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m1 - ic);
+                    GemmPacking.PackA(transA, a, lda, ic, pc, mc, kc, mr, ap);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int cols = Math.Min(nr, nc - jr);
+                        float* bPanel = bp + (long)jr * kc;
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            int rows = Math.Min(mr, mc - ir);
+                            float* aPanel = ap + (long)ir * kc;
+                            float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
+                            if (rows == mr && cols == nr)
+                                TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
+                            else
+                            {
+                                TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
+                                for (int i = 0; i < rows; i++)
+                                for (int j = 0; j < cols; j++)
+                                {
+                                    float* cv = cTile + (long)i * ldc + j;
+                                    float v = alpha * tile[i * nr + j];
+                                    *cv = betaBlock == 0 ? v : v + betaBlock * *cv;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+}

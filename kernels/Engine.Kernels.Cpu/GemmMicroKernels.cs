@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>A register-blocked GEMM micro-kernel: C[MR x NR] = alpha * Apanel * Bpanel + beta * C, beta == 0 overwrites.
+/// Apanel is k-major with MR floats per step, Bpanel k-major with NR floats per step (see <see cref="GemmPacking"/>).
+/// Implemented by structs so the generic blocked driver is specialised (and inlined) per kernel by the JIT.</summary>
+internal unsafe interface IGemmMicroKernel
+{
+    static abstract int MR { get; }
+    static abstract int NR { get; }
+    /// <summary>K block (floats of the B micro-panel per column) chosen so the B micro-panel stays in L1.</summary>
+    static abstract int KC { get; }
+    /// <summary>Rows of A packed at once (kept in L2).</summary>
+    static abstract int MC { get; }
+    /// <summary>Columns of B packed at once (kept in L3).</summary>
+    static abstract int NC { get; }
+    static abstract void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta);
+}
+
+/// <summary>6 x 16 AVX2 kernel: 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.</summary>
+internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
+{
+    public static int MR => 6;
+    public static int NR => 16;
+    public static int KC => 256;
+    public static int MC => 144;
+    public static int NC => 3072;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var av = Vector256.Create(a[0]);
+            c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
+            av = Vector256.Create(a[1]);
+            c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
+            av = Vector256.Create(a[2]);
+            c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
+            av = Vector256.Create(a[3]);
+            c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
+            av = Vector256.Create(a[4]);
+            c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
+            av = Vector256.Create(a[5]);
+            c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
+            a += 6; b += 16;
+        }
+        var va = Vector256.Create(alpha);
+        if (beta == 0)
+        {
+            (c00 * va).Store(c); (c01 * va).Store(c + 8); c += ldc;
+            (c10 * va).Store(c); (c11 * va).Store(c + 8); c += ldc;
+            (c20 * va).Store(c); (c21 * va).Store(c + 8); c += ldc;
+            (c30 * va).Store(c); (c31 * va).Store(c + 8); c += ldc;
+            (c40 * va).Store(c); (c41 * va).Store(c + 8); c += ldc;
+            (c50 * va).Store(c); (c51 * va).Store(c + 8);
+        }
+        else
+        {
+            var vb = Vector256.Create(beta);
+            Update(c, c00, c01, va, vb); c += ldc;
+            Update(c, c10, c11, va, vb); c += ldc;
+            Update(c, c20, c21, va, vb); c += ldc;
+            Update(c, c30, c31, va, vb); c += ldc;
+            Update(c, c40, c41, va, vb); c += ldc;
+            Update(c, c50, c51, va, vb);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> va, Vector256<float> vb)
+    {
+        Vector256.FusedMultiplyAdd(x0, va, Vector256.Load(c) * vb).Store(c);
+        Vector256.FusedMultiplyAdd(x1, va, Vector256.Load(c + 8) * vb).Store(c + 8);
+    }
+}
+
+/// <summary>8 x 32 AVX-512 kernel: 16 accumulators + 2 B vectors + broadcast, well inside the 32 zmm registers.</summary>
+internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
+{
+    public static int MR => 8;
+    public static int NR => 32;
+    public static int KC => 192;
+    public static int MC => 144;
+    public static int NC => 3072;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var av = Vector512.Create(a[0]);
+            c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(a[1]);
+            c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(a[2]);
+            c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(a[3]);
+            c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
+            av = Vector512.Create(a[4]);
+            c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
+            av = Vector512.Create(a[5]);
+            c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
+            av = Vector512.Create(a[6]);
+            c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(a[7]);
+            c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
+            a += 8; b += 32;
+        }
+        var va = Vector512.Create(alpha);
+        var vb = Vector512.Create(beta);
+        bool over = beta == 0;
+        Store(c, c00, c01, va, vb, over); c += ldc;
+        Store(c, c10, c11, va, vb, over); c += ldc;
+        Store(c, c20, c21, va, vb, over); c += ldc;
+        Store(c, c30, c31, va, vb, over); c += ldc;
+        Store(c, c40, c41, va, vb, over); c += ldc;
+        Store(c, c50, c51, va, vb, over); c += ldc;
+        Store(c, c60, c61, va, vb, over); c += ldc;
+        Store(c, c70, c71, va, vb, over);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb, bool overwrite)
+    {
+        if (overwrite)
+        {
+            (x0 * va).Store(c);
+            (x1 * va).Store(c + 16);
+        }
+        else
+        {
+            Vector512.FusedMultiplyAdd(x0, va, Vector512.Load(c) * vb).Store(c);
+            Vector512.FusedMultiplyAdd(x1, va, Vector512.Load(c + 16) * vb).Store(c + 16);
+        }
+    }
+}

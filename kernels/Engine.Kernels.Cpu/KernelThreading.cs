@@ -1,0 +1,26 @@
+namespace Engine.Kernels.Cpu;
+
+/// <summary>How many threads the CPU kernels may use. Defaults to the processor count; benchmarks and hosts that
+/// run several inferences side by side lower it.</summary>
+public static class KernelThreading
+{
+    private static int _maxThreads = Environment.ProcessorCount;
+
+    /// <summary>Upper bound on worker threads per kernel call (>= 1).</summary>
+    public static int MaxThreads
+    {
+        get => _maxThreads;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "MaxThreads must be >= 1.");
+            _maxThreads = value;
+        }
+    }
+
+    /// <summary>Runs body(0..count-1); inline when count is 1 so small calls pay no scheduling cost.</summary>
+    internal static void For(int count, Action<int> body)
+    {
+        if (count <= 1) { if (count == 1) body(0); return; }
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(count, MaxThreads) }, body);
+    }
+}

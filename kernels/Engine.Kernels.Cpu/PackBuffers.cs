@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>Per-thread, 64-byte aligned scratch memory for packed GEMM panels. Grows on demand and is reused by every
+/// later call on the same thread, so hot paths allocate nothing. Freed by the finalizer when the thread dies.</summary>
+internal sealed unsafe class PackBuffers
+{
+    [ThreadStatic] private static PackBuffers? _current;
+
+    private float* _a, _b;
+    private nuint _aLen, _bLen;
+
+    public static PackBuffers Current => _current ??= new PackBuffers();
+
+    public float* A(long floats) => Ensure(ref _a, ref _aLen, floats);
+    public float* B(long floats) => Ensure(ref _b, ref _bLen, floats);
+
+    private static float* Ensure(ref float* p, ref nuint len, long floats)
+    {
+        if ((nuint)floats <= len) return p;
+        if (p != null) NativeMemory.AlignedFree(p);
+        nuint want = (nuint)Math.Max(floats, 4096);
+        p = (float*)NativeMemory.AlignedAlloc(want * sizeof(float), 64);
+        len = want;
+        return p;
+    }
+
+    ~PackBuffers()
+    {
+        if (_a != null) NativeMemory.AlignedFree(_a);
+        if (_b != null) NativeMemory.AlignedFree(_b);
+    }
+}

@@ -1,3 +1,0 @@
-namespace Engine.Kernels.Cpu;
-
-internal static class KernelsAssembly { }

@@ -1,0 +1,98 @@
+using Engine.Kernels.Cpu;
+using Xunit;
+
+namespace Engine.Kernels.Tests;
+
+/// <summary>Fast GEMM vs the naive double-accumulating reference, for every transpose combination and micro-kernel.
+/// Not parallelised with other kernel-choice tests: the forced kernel is a process-wide switch.</summary>
+[Collection("KernelChoice")]
+public class GemmTests
+{
+    public static IEnumerable<object[]> Shapes()
+    {
+        int[][] sizes = [[1, 1, 1], [7, 5, 3], [6, 16, 8], [13, 33, 17], [37, 70, 300], [65, 129, 47], [150, 40, 513]];
+        foreach (var s in sizes)
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+            yield return [s[0], s[1], s[2], ta, tb];
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesReference_Vector256(int m, int n, int k, bool ta, bool tb) => Check(Gemm.KernelChoice.Vector256, m, n, k, ta, tb);
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchesReference_Vector512(int m, int n, int k, bool ta, bool tb) => Check(Gemm.KernelChoice.Vector512, m, n, k, ta, tb);
+
+    private static void Check(Gemm.KernelChoice kernel, int m, int n, int k, bool ta, bool tb)
+    {
+        // Leading dimensions larger than the rows and non-zero offsets catch indexing mistakes.
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5;
+        int aOff = 4, bOff = 1, cOff = 7;
+        var a = TestData.Random(aOff + (ta ? k : m) * lda, 1);
+        var b = TestData.Random(bOff + (tb ? n : k) * ldb, 2);
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (0.5f, 1f), (-1.5f, 0.25f) })
+        {
+            var c0 = TestData.Random(cOff + m * ldc, 3);
+            var expected = (float[])c0.Clone();
+            var actual = (float[])c0.Clone();
+            GemmReference.Sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
+            var saved = Gemm.ForcedKernel;
+            Gemm.ForcedKernel = kernel;
+            try { Gemm.Sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, actual, cOff, ldc); }
+            finally { Gemm.ForcedKernel = saved; }
+            TestData.AssertClose(expected, actual, 1e-4f * MathF.Sqrt(k), 1e-4f, $"{kernel} m={m} n={n} k={k} ta={ta} tb={tb} alpha={alpha} beta={beta}");
+        }
+    }
+
+    [Fact]
+    public void BetaZeroOverwritesNaN()
+    {
+        var a = TestData.Random(20 * 30, 1);
+        var b = TestData.Random(30 * 40, 2);
+        var c = Enumerable.Repeat(float.NaN, 20 * 40).ToArray();
+        Gemm.Sgemm(false, false, 20, 40, 30, 1f, a, 0, 30, b, 0, 40, 0f, c, 0, 40);
+        Assert.DoesNotContain(c, float.IsNaN);
+        var c2 = Enumerable.Repeat(float.NaN, 20 * 40).ToArray();
+        Gemm.Sgemm(false, false, 20, 40, 0, 1f, a, 0, 30, b, 0, 40, 0f, c2, 0, 40);
+        Assert.All(c2, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void BatchedMatchesPerMatrixReference()
+    {
+        int batch = 5, m = 19, n = 23, k = 31;
+        var a = TestData.Random(batch * m * k, 4);
+        var b = TestData.Random(k * n, 5); // broadcast B: stride 0
+        var c = new float[batch * m * n];
+        var expected = new float[batch * m * n];
+        Gemm.SgemmBatched(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n, batch, m * k, 0, m * n);
+        for (int i = 0; i < batch; i++)
+            GemmReference.Sgemm(false, false, m, n, k, 1f, a, i * m * k, k, b, 0, n, 0f, expected, i * m * n, n);
+        TestData.AssertClose(expected, c, 1e-4f, 1e-4f, "batched");
+    }
+
+    [Fact]
+    public void LargeMultiThreadedMatchesReference()
+    {
+        int m = 200, n = 300, k = 260;
+        var a = TestData.Random(m * k, 6);
+        var b = TestData.Random(k * n, 7);
+        var c = new float[m * n];
+        var expected = new float[m * n];
+        Gemm.Sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c, 0, n);
+        GemmReference.Sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, expected, 0, n);
+        TestData.AssertClose(expected, c, 1e-3f, 1e-4f, "large");
+    }
+
+    [Fact]
+    public void RejectsTooSmallArrays()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Gemm.Sgemm(false, false, 4, 4, 4, 1f, new float[15], 0, 4, new float[16], 0, 4, 0f, new float[16], 0, 4));
+        Assert.Contains("A needs 16", ex.Message);
+        Assert.Throws<ArgumentException>(() =>
+            Gemm.Sgemm(false, false, 4, 4, 4, 1f, new float[16], 0, 3, new float[16], 0, 4, 0f, new float[16], 0, 4));
+    }
+}
