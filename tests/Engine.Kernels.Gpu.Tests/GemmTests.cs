@@ -1,0 +1,54 @@
+using Engine.Kernels.Gpu;
+using Xunit;
+
+namespace Engine.Kernels.Gpu.Tests;
+
+[Collection(SimulatorCollection.Name)]
+public sealed class GemmTests(SimulatorFixture fx)
+{
+    private readonly GpuDevice _dev = fx.Device;
+
+    internal static float[] Reference(bool ta, bool tb, int m, int n, int k, float alpha, float[] a, int lda, float[] b, int ldb, float beta, float[] c, int ldc, int batch, int sa, int sb, int sc)
+    {
+        var r = (float[])c.Clone();
+        for (int q = 0; q < batch; q++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double acc = 0;
+                    for (int x = 0; x < k; x++)
+                        acc += (double)(ta ? a[q * sa + x * lda + i] : a[q * sa + i * lda + x]) * (tb ? b[q * sb + j * ldb + x] : b[q * sb + x * ldb + j]);
+                    int ci = q * sc + i * ldc + j;
+                    r[ci] = (float)(alpha * acc + (beta == 0 ? 0 : beta * c[ci]));
+                }
+        return r;
+    }
+
+    [Theory]
+    [InlineData(false, false, 70, 65, 33, 1f, 0f)]
+    [InlineData(true, false, 17, 9, 40, 0.5f, 1f)]
+    [InlineData(false, true, 5, 66, 18, 1f, -0.5f)]
+    [InlineData(true, true, 64, 64, 16, 2f, 0f)]
+    public void TiledMatchesReference(bool ta, bool tb, int m, int n, int k, float alpha, float beta)
+    {
+        const int batch = 2;
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+        int sa = (ta ? k : m) * lda + 5, sb = (tb ? n : k) * ldb, sc = m * ldc + 7;
+        var a = TestUtil.Random(sa * batch, 1); var b = TestUtil.Random(sb * batch, 2); var c = TestUtil.Random(sc * batch, 3);
+        var expected = Reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, batch, sa, sb, sc);
+        using var da = _dev.Upload<float>(a); using var db = _dev.Upload<float>(b);
+        using var dc = _dev.Upload<float>(c); using var dn = _dev.Upload<float>(c);
+        Gemm.SgemmBatched(_dev, ta, tb, m, n, k, alpha, da.View, 0, lda, db.View, 0, ldb, beta, dc.View, 0, ldc, GemmBatch.Strided(batch, sa, sb, sc));
+        Gemm.SgemmNaive(_dev, ta, tb, m, n, k, alpha, da.View, 0, lda, db.View, 0, ldb, beta, dn.View, 0, ldc, GemmBatch.Strided(batch, sa, sb, sc));
+        TestUtil.Close(expected, _dev.Download(dc.View), 1e-4f, 1e-4f, "tiled");
+        TestUtil.Close(expected, _dev.Download(dn.View), 1e-4f, 1e-4f, "naive");
+    }
+
+    [Fact]
+    public void OutOfRangeViewIsRejectedOnTheHost()
+    {
+        using var a = _dev.Rent<float>(10); using var b = _dev.Rent<float>(10); using var c = _dev.Rent<float>(10);
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(_dev, false, false, 4, 4, 4, 1f, a.View, 0, 4, b.View, 0, 4, 0f, c.View, 0, 4));
+        Assert.Contains("'A'", e.Message);
+    }
+}
