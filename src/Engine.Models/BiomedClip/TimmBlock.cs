@@ -1,0 +1,27 @@
+using Engine.Nn;
+
+namespace Engine.Models.BiomedClip;
+
+/// <summary>timm <c>Block</c> (keys norm1, attn, norm2, mlp), pre-norm: x += attn(LN1(x)); x += mlp(LN2(x)).
+/// No layer-scale, no drop-path at inference.</summary>
+public sealed class TimmBlock : Module
+{
+    public TimmBlock(TimmVitConfig cfg, Random rng)
+    {
+        Norm1 = Add("norm1", new LayerNorm(cfg.Width, cfg.LayerNormEps));
+        Attn = Add("attn", new TimmAttention(cfg.Width, cfg.Heads, rng));
+        Norm2 = Add("norm2", new LayerNorm(cfg.Width, cfg.LayerNormEps));
+        Mlp = Add("mlp", new TimmMlp(cfg.Width, cfg.MlpHidden, rng));
+    }
+
+    public LayerNorm Norm1 { get; }
+    public TimmAttention Attn { get; }
+    public LayerNorm Norm2 { get; }
+    public TimmMlp Mlp { get; }
+
+    public Tensor Forward(Tensor x)
+    {
+        x = Ops.Add(x, Attn.Forward(Norm1.Forward(x)));
+        return Ops.Add(x, Mlp.Forward(Norm2.Forward(x)));
+    }
+}
