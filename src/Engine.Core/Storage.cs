@@ -60,6 +60,8 @@ public sealed class CpuStorage : Storage
     public static CpuStorage Wrap(int[] data) => new(DType.I32, data.Length, null, null, data, null, false);
     public static CpuStorage WrapBytes(byte[] data, DType dtype) => new(dtype, data.Length, null, null, null, data, false);
 
+    /// <summary>The backing int array (I32 storages; may be used by kernels that need an array, e.g. in lambdas).</summary>
+    public int[] IntArray => _i ?? throw new InvalidOperationException($"Storage is {_dtype}, not I32.");
     public float[] FloatArray => _f ?? throw new InvalidOperationException($"Storage is {_dtype}, not F32 (or was disposed).");
     public Span<float> Floats => FloatArray.AsSpan(0, (int)_length);
     public Span<long> Longs => (_l ?? throw new InvalidOperationException($"Storage is {_dtype}, not I64.")).AsSpan();

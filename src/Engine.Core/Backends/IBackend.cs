@@ -4,7 +4,8 @@ namespace Engine.Backends;
 /// The kernel set of one device. Ops in <see cref="Ops"/> validate shapes, allocate results and record autograd;
 /// they then call these kernels, which see only storages, offsets, strides and sizes. A new device (the ILGPU
 /// backend) implements this interface and registers itself in <see cref="BackendRegistry"/>; models never change.
-/// The core owner extends this interface as ops are added; every method must have a CPU implementation.
+/// Conventions: every float storage is F32; "contiguous [a, b, c]" means row-major starting at the given offset;
+/// output buffers never alias inputs unless a method says so; index arrays are host spans (ids live on the CPU).
 /// </summary>
 public interface IBackend
 {
@@ -19,4 +20,134 @@ public interface IBackend
     /// <summary>Host upload/download of a contiguous range.</summary>
     void Upload(ReadOnlySpan<float> src, Storage dst, long dstOffset);
     void Download(Storage src, long srcOffset, Span<float> dst);
+
+    // ---------------------------------------------------------------- elementwise
+
+    /// <summary>dst[0..count) = value.</summary>
+    void Fill(Storage dst, long dstOffset, long count, float value);
+
+    /// <summary>y = op(x) on n contiguous elements. y may alias x exactly (in place).</summary>
+    void Unary(UnaryOp op, Storage x, long xOffset, Storage y, long yOffset, long n, float alpha, float beta);
+
+    /// <summary>gx = gy * d op(x)/dx on n contiguous elements; y = op(x) is passed for ops whose derivative uses it.</summary>
+    void UnaryBackward(UnaryOp op, Storage x, long xOffset, Storage y, long yOffset, Storage gy, long gyOffset,
+                       Storage gx, long gxOffset, long n, float alpha, float beta);
+
+    /// <summary>y = op(a, b) over <paramref name="shape"/>; a and b are strided (stride 0 = broadcast), y is contiguous.</summary>
+    void Binary(BinaryOp op, Storage a, long aOffset, ReadOnlySpan<long> aStrides, Storage b, long bOffset, ReadOnlySpan<long> bStrides,
+                ReadOnlySpan<int> shape, Storage y, long yOffset);
+
+    /// <summary>y = cond != 0 ? a : b over <paramref name="shape"/>; cond is a float 0/1 mask; all inputs strided, y contiguous.</summary>
+    void Where(Storage cond, long cOffset, ReadOnlySpan<long> cStrides, Storage a, long aOffset, ReadOnlySpan<long> aStrides,
+               Storage b, long bOffset, ReadOnlySpan<long> bStrides, ReadOnlySpan<int> shape, Storage y, long yOffset);
+
+    // ---------------------------------------------------------------- reductions
+
+    /// <summary>x contiguous [outer, n, inner] -> y contiguous [outer, inner] = scale * sum over n.</summary>
+    void ReduceSum(Storage x, long xOffset, int outer, int n, int inner, float scale, Storage y, long yOffset);
+
+    /// <summary>x contiguous [outer, n, inner] -> max values y [outer, inner] and (host) indices of the first maximum.
+    /// NaN counts as the maximum (as in PyTorch).</summary>
+    void ReduceMax(Storage x, long xOffset, int outer, int n, int inner, Storage values, long valuesOffset, Span<long> indices);
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /// <summary>Row-major C = alpha op(A) op(B) + beta C; op(A) [m, k], op(B) [k, n]. beta == 0 ignores C's contents.</summary>
+    void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, long aOffset, int lda,
+              Storage b, long bOffset, int ldb, float beta, Storage c, long cOffset, int ldc);
+
+    /// <summary><see cref="Gemm"/> over <paramref name="batch"/> matrices spaced by the given strides (0 = shared).</summary>
+    void GemmBatched(bool transA, bool transB, int m, int n, int k, float alpha, Storage a, long aOffset, int lda, long strideA,
+                     Storage b, long bOffset, int ldb, long strideB, float beta, Storage c, long cOffset, int ldc, long strideC, int batch);
+
+    // ---------------------------------------------------------------- softmax, normalisation
+
+    /// <summary>Row softmax (or log-softmax) of contiguous [rows, n].</summary>
+    void Softmax(Storage x, long xOffset, int rows, int n, bool log, Storage y, long yOffset);
+
+    /// <summary>gx from the softmax output y and gy, contiguous [rows, n].</summary>
+    void SoftmaxBackward(Storage y, long yOffset, Storage gy, long gyOffset, int rows, int n, bool log, Storage gx, long gxOffset);
+
+    /// <summary>LayerNorm of contiguous [rows, n] over n (biased variance); writes mean and 1/sqrt(var+eps) per row.</summary>
+    void LayerNorm(Storage x, long xOffset, Storage? weight, long wOffset, Storage? bias, long bOffset, int rows, int n, float eps,
+                   Storage y, long yOffset, Storage mean, Storage rstd);
+
+    /// <summary>gx (overwritten) and, when given, gw/gb (overwritten, [n]) for LayerNorm.</summary>
+    void LayerNormBackward(Storage x, long xOffset, Storage? weight, long wOffset, Storage gy, long gyOffset, Storage mean, Storage rstd,
+                           int rows, int n, Storage gx, long gxOffset, Storage? gw, Storage? gb);
+
+    /// <summary>Per-channel mean and biased variance of contiguous x [batch, channels, spatial] (outputs [channels]).</summary>
+    void ChannelStats(Storage x, long xOffset, int batch, int channels, int spatial, Storage mean, Storage var);
+
+    /// <summary>y = x * scale[c] + shift[c] for contiguous [batch, channels, spatial].</summary>
+    void ChannelAffine(Storage x, long xOffset, int batch, int channels, int spatial, Storage scale, Storage shift, Storage y, long yOffset);
+
+    /// <summary>Per-channel sums of gy and of gy * x (contiguous [batch, channels, spatial]; outputs [channels]).</summary>
+    void ChannelGradSums(Storage x, long xOffset, Storage gy, long gyOffset, int batch, int channels, int spatial, Storage sumGy, Storage sumGyX);
+
+    // ---------------------------------------------------------------- indexing
+
+    /// <summary>y [outer, index.Length, inner] = x [outer, n, inner] picked along the middle axis.</summary>
+    void IndexSelect(Storage x, long xOffset, int outer, int n, int inner, ReadOnlySpan<int> index, Storage y, long yOffset);
+
+    /// <summary>gx [outer, n, inner] += g [outer, index.Length, inner] scattered along the middle axis (repeats add).</summary>
+    void IndexAdd(Storage g, long gOffset, int outer, int n, int inner, ReadOnlySpan<int> index, Storage gx, long gxOffset);
+
+    /// <summary>y [outer, m, inner] with y[o, j, i] = x[o, index[o, j, i], i]; x contiguous [outer, n, inner], index [outer, m, inner].</summary>
+    void Gather(Storage x, long xOffset, int outer, int n, int inner, ReadOnlySpan<int> index, int m, Storage y, long yOffset);
+
+    /// <summary>Adjoint of <see cref="Gather"/>: gx[o, index[o, j, i], i] += g[o, j, i].</summary>
+    void ScatterAdd(Storage g, long gOffset, int outer, int n, int inner, ReadOnlySpan<int> index, int m, Storage gx, long gxOffset);
+
+    // ---------------------------------------------------------------- convolution helpers
+
+    /// <summary>col [c*kh*kw, outH*outW] from one image x [c, h, w] (zero padding).</summary>
+    void Im2Col(Storage x, long xOffset, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                int outH, int outW, Storage col, long colOffset);
+
+    /// <summary>Adjoint of <see cref="Im2Col"/>: x [c, h, w] += col scattered back.</summary>
+    void Col2Im(Storage col, long colOffset, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                int outH, int outW, Storage x, long xOffset);
+
+    // ---------------------------------------------------------------- pooling and resampling (planes = N*C)
+
+    /// <summary>Max pooling of contiguous [planes, h, w]; argmax (flat h*w index per output, -1 if the window is empty) into an I32 storage.</summary>
+    void MaxPool2d(Storage x, long xOffset, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int outH, int outW,
+                   Storage y, long yOffset, Storage argmax);
+
+    /// <summary>gx (zeroed by the caller) += gy routed through argmax.</summary>
+    void MaxPool2dBackward(Storage gy, long gyOffset, Storage argmax, int planes, int h, int w, int outH, int outW, Storage gx, long gxOffset);
+
+    /// <summary>Average pooling (PyTorch divisor rules: count_include_pad counts padding up to the padded bound).</summary>
+    void AvgPool2d(Storage x, long xOffset, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int outH, int outW,
+                   bool countIncludePad, Storage y, long yOffset);
+
+    /// <summary>gx (zeroed by the caller) += adjoint of <see cref="AvgPool2d"/>.</summary>
+    void AvgPool2dBackward(Storage gy, long gyOffset, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int outH, int outW,
+                           bool countIncludePad, Storage gx, long gxOffset);
+
+    /// <summary>Adaptive average pooling, windows [floor(i*in/out), ceil((i+1)*in/out)).</summary>
+    void AdaptiveAvgPool2d(Storage x, long xOffset, int planes, int h, int w, int outH, int outW, Storage y, long yOffset);
+
+    void AdaptiveAvgPool2dBackward(Storage gy, long gyOffset, int planes, int h, int w, int outH, int outW, Storage gx, long gxOffset);
+
+    /// <summary>F.interpolate of contiguous [planes, h, w] to [planes, outH, outW] (PyTorch index and weight rules).</summary>
+    void Interpolate2d(InterpolationMode mode, bool alignCorners, Storage x, long xOffset, int planes, int h, int w, int outH, int outW,
+                       Storage y, long yOffset);
+
+    /// <summary>gx (zeroed by the caller) += adjoint of <see cref="Interpolate2d"/>.</summary>
+    void Interpolate2dBackward(InterpolationMode mode, bool alignCorners, Storage gy, long gyOffset, int planes, int h, int w, int outH, int outW,
+                               Storage gx, long gxOffset);
+
+    // ---------------------------------------------------------------- optimisers (in place on parameter and state)
+
+    /// <summary>One AdamW update of n contiguous elements, PyTorch's single-tensor formula:
+    /// p *= 1 - lr*wd; m = lerp(m, g, 1-b1); v = b2 v + (1-b2) g^2; p -= stepSize * m / (sqrt(v)/bc2Sqrt + eps).</summary>
+    void AdamWStep(Storage p, long pOffset, Storage g, long gOffset, Storage m, long mOffset, Storage v, long vOffset, long n,
+                   float lr, float beta1, float beta2, float eps, float weightDecay, float stepSize, float bc2Sqrt);
+
+    /// <summary>SGD with momentum (PyTorch): g += wd p; buf = first ? g : momentum buf + (1-dampening) g;
+    /// g = nesterov ? g + momentum buf : buf; p -= lr g. buf may be null when momentum == 0.</summary>
+    void SgdStep(Storage p, long pOffset, Storage g, long gOffset, Storage? buf, long bufOffset, long n,
+                 float lr, float momentum, float dampening, float weightDecay, bool nesterov, bool firstStep);
 }
