@@ -4,6 +4,7 @@ namespace Engine.Kernels.Cpu;
 /// NR x MR micro-tiles) for one rectangular region of C, on the calling thread.</summary>
 internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmMicroKernel
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Run(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
@@ -12,8 +13,8 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         int mcMax = Math.Min(TKernel.MC, RoundUp(m1 - m0, mr));
         int ncMax = Math.Min(TKernel.NC, RoundUp(n1 - n0, nr));
         var buffers = PackBuffers.Current;
-        float* ap = buffers.A((long)RoundUp(mcMax, mr) * kcMax);
-        float* bp = buffers.B((long)RoundUp(ncMax, nr) * kcMax);
+        float* ap = buffers.A((long)RoundUp(mcMax, mr) * kcMax + 16); // + slack, see GemmPacking
+        float* bp = buffers.B((long)RoundUp(ncMax, nr) * kcMax + 16);
         float* tile = stackalloc float[mr * nr];
 
         for (int jc = n0; jc < n1; jc += ncMax)

@@ -1,0 +1,49 @@
+using Engine.Kernels.Cpu;
+
+namespace Engine.Perf;
+
+/// <summary>Result of one kernel benchmark: achieved GFLOPS against the FMA peak measured in the same run.</summary>
+public sealed record BenchResult(string Kernel, string Shape, int Threads, double Ms, double Gflops, double PeakGflops)
+{
+    public double Ratio => PeakGflops > 0 ? Gflops / PeakGflops : 0;
+
+    public string ToJson() => System.FormattableString.Invariant(
+        $"{{\"kernel\":\"{Kernel}\",\"shape\":\"{Shape}\",\"threads\":{Threads},\"ms\":{Ms:F3},\"gflops\":{Gflops:F1},\"peak_gflops\":{PeakGflops:F1},\"ratio\":{Ratio:F3},\"simd\":\"{Gemm.KernelName}\"}}");
+
+    public override string ToString() => System.FormattableString.Invariant(
+        $"{Kernel} {Shape}: {Ms:F3} ms, {Gflops:F1} GFLOPS = {Ratio * 100:F1}% of {PeakGflops:F1} GFLOPS peak ({Threads} threads, {Gemm.KernelName})");
+}
+
+/// <summary>C[M x N] = A[M x K] * op(B): times <see cref="Gemm.Sgemm"/> and reports GFLOPS (2*M*N*K per call).</summary>
+public static class GemmBench
+{
+    public static BenchResult Run(int m, int k, int n, int threads, bool transB = false, int batch = 1)
+    {
+        var a = Random(batch * m * k, 1);
+        var b = Random(batch * k * n, 2);
+        var c = new float[batch * m * n];
+        int ldb = transB ? k : n;
+        var (ms, peak) = WithThreads(threads, () => BenchTiming.BestAgainstPeak(() =>
+            Gemm.SgemmBatched(false, transB, m, n, k, 1f, a, 0, k, b, 0, ldb, 0f, c, 0, n, batch, (long)m * k, (long)k * n, (long)m * n), threads));
+        double gflops = 2.0 * batch * m * n * k / (ms * 1e6);
+        string shape = (batch > 1 ? $"{batch}x" : "") + $"M{m} K{k} N{n}" + (transB ? " B^T" : "");
+        return new BenchResult("gemm", shape, threads, ms, gflops, peak);
+    }
+
+    internal static float[] Random(int length, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    /// <summary>Runs `body` with <see cref="KernelThreading.MaxThreads"/> set to `threads`, restoring it after.</summary>
+    internal static T WithThreads<T>(int threads, Func<T> body)
+    {
+        int saved = KernelThreading.MaxThreads;
+        KernelThreading.MaxThreads = threads;
+        try { return body(); }
+        finally { KernelThreading.MaxThreads = saved; }
+    }
+}

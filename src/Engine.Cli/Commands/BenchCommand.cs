@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Engine.Perf;
+
+namespace Engine.Cli.Commands;
+
+/// <summary>`engine bench &lt;what&gt;`: kernel benchmarks reported against the FMA peak measured in the same run.
+/// Each subcommand is one method below; to add one, write a method returning a Command and list it in Build().</summary>
+public sealed class BenchCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var bench = new Command("bench", "Benchmarks (GFLOPS and share of the measured FMA peak).");
+        bench.Subcommands.Add(Peak());
+        bench.Subcommands.Add(GemmCommand());
+        return bench;
+    }
+
+    private static Option<int> IntOption(string name, string description, int defaultValue) =>
+        new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+
+    private static Option<int> ThreadsOption() =>
+        IntOption("--threads", "Worker threads (default: all processors).", Environment.ProcessorCount);
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON line." };
+
+    private static void Print(BenchResult result, bool json) =>
+        Console.WriteLine(json ? result.ToJson() : result.ToString());
+
+    private static Command Peak()
+    {
+        var threads = ThreadsOption();
+        var json = JsonOption();
+        var cmd = new Command("peak", "FP32 FMA throughput microbenchmark.") { threads, json };
+        cmd.SetAction(p =>
+        {
+            int t = p.GetValue(threads);
+            double gflops = FmaPeak.MeasureGflops(t);
+            Console.WriteLine(p.GetValue(json)
+                ? FormattableString.Invariant($"{{\"kernel\":\"fma_peak\",\"threads\":{t},\"gflops\":{gflops:F1},\"peak_gflops\":{gflops:F1},\"ratio\":1}}")
+                : FormattableString.Invariant($"FMA peak: {gflops:F1} GFLOPS ({t} threads)"));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command GemmCommand()
+    {
+        var m = IntOption("--m", "Rows of A and C.", 1024);
+        var k = IntOption("--k", "Inner dimension.", 1024);
+        var n = IntOption("--n", "Columns of B and C.", 1024);
+        var batch = IntOption("--batch", "Independent matrices per call.", 1);
+        var transB = new Option<bool>("--trans-b") { Description = "Use B transposed (N x K storage)." };
+        var threads = ThreadsOption();
+        var json = JsonOption();
+        var cmd = new Command("gemm", "C = A * B on the CPU GEMM kernel.") { m, k, n, batch, transB, threads, json };
+        cmd.SetAction(p =>
+        {
+            Print(GemmBench.Run(Positive(p.GetValue(m), "--m"), Positive(p.GetValue(k), "--k"), Positive(p.GetValue(n), "--n"),
+                Positive(p.GetValue(threads), "--threads"), p.GetValue(transB), Positive(p.GetValue(batch), "--batch")), p.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static int Positive(int value, string name) =>
+        value > 0 ? value : throw new ArgumentException($"{name} must be positive (got {value}).");
+}
