@@ -1,0 +1,1 @@
+namespace Engine.Imaging; internal static class Placeholder {}
