@@ -52,3 +52,31 @@ public sealed class GemmTests(SimulatorFixture fx)
         Assert.Contains("'A'", e.Message);
     }
 }
+
+[Collection(SimulatorCollection.Name)]
+public sealed class GemmTensorCoreTests(SimulatorFixture fx)
+{
+    private readonly GpuDevice _dev = fx.Device;
+
+    [Theory]
+    [InlineData(false, false, 40, 70, 20)]
+    [InlineData(true, true, 33, 20, 8)]
+    public void Tf32PathMatchesReferenceWithinTf32Rounding(bool ta, bool tb, int m, int n, int k)
+    {
+        int lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+        var a = TestUtil.Random(m * k, 4); var b = TestUtil.Random(n * k, 5); var c = TestUtil.Random(m * n, 6);
+        var expected = GemmTests.Reference(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0.5f, c, ldc, 1, 0, 0, 0);
+        using var da = _dev.Upload<float>(a); using var db = _dev.Upload<float>(b); using var dc = _dev.Upload<float>(c);
+        Gemm.Sgemm(_dev, ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0.5f, dc.View, 0, ldc, GemmPrecision.Tf32TensorCore);
+        // TF32 keeps 10 mantissa bits: each product is off by <= 2^-10 relative, |a|,|b| <= 1.
+        TestUtil.Close(expected, _dev.Download(dc.View), k * 2e-3f, 0f, "tf32");
+    }
+
+    [Fact]
+    public void Tf32RoundingIsRoundToNearest()
+    {
+        Assert.Equal(1f, GemmTensorCore.RoundTf32(1f + 1f / 4096));
+        Assert.Equal(1f + 1f / 1024, GemmTensorCore.RoundTf32(1f + 1f / 1024 + 1f / 4096));
+        Assert.Equal(1f + 1f / 1024, GemmTensorCore.RoundTf32(1f + 1f / 2048)); // tie goes away from zero
+    }
+}

@@ -20,6 +20,10 @@ public sealed class PtxCompileTests(ITestOutputHelper output)
         var bad = results.Where(r => r.Ptx.Contains(".extern .func")).Select(r => r.Name).ToList();
         Assert.True(bad.Count == 0, "PTX with .extern .func: " + string.Join(", ", bad));
         foreach (var r in results) Assert.Contains(".entry", r.Ptx);
+        var tc = results.Single(r => r.Name == "GemmTensorCore.Kernel").Ptx;
+        Assert.Contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", tc);
+        Assert.Contains("cvt.rna.tf32.f32", tc);
+        Assert.Contains(".target sm_80", tc);
         output.WriteLine($"{results.Count} kernels compiled to PTX in {sw.Elapsed.TotalMilliseconds:F0} ms (slowest {results.MaxBy(r => r.Milliseconds)!.Name} {results.Max(r => r.Milliseconds):F0} ms)");
         Assert.True(sw.Elapsed.TotalSeconds < 60, $"PTX compilation took {sw.Elapsed.TotalSeconds:F1} s");
     }
