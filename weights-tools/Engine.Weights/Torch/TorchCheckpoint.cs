@@ -1,0 +1,89 @@
+using Engine.Weights.Pickle;
+
+namespace Engine.Weights.Torch;
+
+/// <summary>
+/// An opened torch zip checkpoint (<c>torch.save</c> or TorchScript <c>torch.jit.save</c>): the object graph of its
+/// <c>data.pkl</c> parsed by <see cref="SafeUnpickler"/> (<see cref="Root"/>; tensors appear as lazy
+/// <see cref="TorchTensorRef"/>s) and the archive their bytes come from. Tensors can be materialised while this
+/// object is open.
+/// </summary>
+public sealed class TorchCheckpoint : IDisposable
+{
+    private readonly TorchZipArchive _archive;
+
+    private TorchCheckpoint(TorchZipArchive archive, object? root)
+    {
+        _archive = archive;
+        Root = root;
+    }
+
+    public string Path => _archive.File;
+    /// <summary>The archive's top folder (e.g. "archive", or the file stem).</summary>
+    public string ArchiveFolder => _archive.Prefix.TrimEnd('/');
+    /// <summary>True for a TorchScript archive (constants.pkl / code/ present): Root is then a module object.</summary>
+    public bool IsTorchScript => _archive.IsTorchScript;
+    public object? Root { get; }
+
+    /// <summary>Opens the zip, checks its layout and unpickles data.pkl with the allow-list (nothing is executed).</summary>
+    public static TorchCheckpoint Open(string path)
+    {
+        var archive = TorchZipArchive.Open(path);
+        try
+        {
+            string where = $"{path} ({archive.Prefix}data.pkl)";
+            var storages = new Dictionary<string, TorchStorageRef>(StringComparer.Ordinal);
+            var pickle = archive.ReadPickle("data.pkl");
+            var root = new SafeUnpickler(where, pickle, pid => ResolveStorage(archive, where, pid, storages)).Load();
+            return new TorchCheckpoint(archive, root);
+        }
+        catch
+        {
+            archive.Dispose();
+            throw;
+        }
+    }
+
+    // torch.save persistent ids: ('storage', storage_type, key, location, numel).
+    private static TorchStorageRef ResolveStorage(TorchZipArchive archive, string where, object? pid, Dictionary<string, TorchStorageRef> cache)
+    {
+        if (pid is not PickleTuple t || t.Count != 5 || t[0] is not "storage")
+            throw new InvalidDataException($"{where}: unsupported persistent id {PickleText.TypeName(pid)}{(pid is PickleTuple pt ? $" of {pt.Count} items" : "")}; expected ('storage', type, key, location, numel).");
+        var dtype = PickleAllowList.StorageDType(where, t[1]);
+        if (t[2] is not string key || key.Length == 0 || key.Length > 256)
+            throw new InvalidDataException($"{where}: a storage key is {PickleText.TypeName(t[2])}, expected a short string.");
+        if (t[3] is not string location) throw new InvalidDataException($"{where}: storage '{key}' has no location string.");
+        if (t[4] is not long numel) throw new InvalidDataException($"{where}: storage '{key}' has a non-integer element count.");
+        if (cache.TryGetValue(key, out var known))
+        {
+            if (known.DType != dtype || known.Numel != numel)
+                throw new InvalidDataException($"{where}: storage '{key}' is declared twice with different types or sizes.");
+            return known;
+        }
+        var s = new TorchStorageRef(archive, key, dtype, numel, location);
+        cache.Add(key, s);
+        return s;
+    }
+
+    /// <summary>Materialises named tensor references; each storage record is read once, even when shared.</summary>
+    public Dictionary<string, Tensor> Materialize(IEnumerable<KeyValuePair<string, TorchTensorRef>> refs)
+        => MaterializeRefs(refs);
+
+    internal static Dictionary<string, Tensor> MaterializeRefs(IEnumerable<KeyValuePair<string, TorchTensorRef>> refs)
+    {
+        var list = refs.ToList();
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var group in list.GroupBy(kv => (kv.Value.Storage.Source, kv.Value.Storage.Key)))
+        {
+            var storage = group.First().Value.Storage;
+            byte[] bytes = storage.Source.ReadRecord(storage.Key, storage.ByteLength);
+            foreach (var (name, r) in group) result[name] = r.Materialize(bytes, name);
+        }
+        // Keep the checkpoint's key order.
+        var ordered = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, _) in list) ordered[name] = result[name];
+        return ordered;
+    }
+
+    public void Dispose() => _archive.Dispose();
+}
