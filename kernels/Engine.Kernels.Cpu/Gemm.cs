@@ -93,6 +93,15 @@ public static unsafe class Gemm
         });
     }
 
+    /// <summary>Unchecked single-threaded GEMM on raw pointers for other kernels' inner blocks (attention, conv):
+    /// no validation, no scheduling. Same semantics as <see cref="Sgemm"/> with k > 0.</summary>
+    internal static void Serial(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        Region(transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
     private static void Region(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {

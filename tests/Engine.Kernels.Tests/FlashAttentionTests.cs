@@ -1,0 +1,98 @@
+using Engine.Kernels.Cpu;
+using Xunit;
+
+namespace Engine.Kernels.Tests;
+
+/// <summary>Fused attention forward (output, logsumexp) and backward (dQ, dK, dV) against the double-precision
+/// naive reference, across block boundaries, masks and causal masking.</summary>
+public class FlashAttentionTests
+{
+    public enum MaskKind { None, Padding, Full }
+
+    [Theory]
+    [InlineData(2, 3, 100, 200, 24, false, MaskKind.None)]
+    [InlineData(1, 2, 150, 150, 32, true, MaskKind.None)]
+    [InlineData(2, 2, 97, 130, 16, false, MaskKind.Padding)]
+    [InlineData(2, 1, 200, 140, 8, true, MaskKind.Full)]
+    [InlineData(1, 1, 5, 7, 3, false, MaskKind.Full)]
+    [InlineData(1, 4, 1, 300, 64, false, MaskKind.Padding)]
+    public void MatchesReference(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
+    {
+        int bh = batch * heads;
+        float scale = 1f / MathF.Sqrt(d);
+        var q = TestData.Random(3 + bh * tq * d, 1, 2f);
+        var k = TestData.Random(5 + bh * tk * d, 2, 2f);
+        var v = TestData.Random(bh * tk * d, 3);
+        var mask = MakeMask(maskKind, batch, tq, tk);
+
+        var outRef = new float[bh * tq * d];
+        var lseRef = new float[bh * tq];
+        AttentionReference.Forward(bh, heads, tq, tk, d, scale, causal, q, 3, k, 5, v, 0, mask, outRef, 0, lseRef, 0);
+        var output = new float[1 + bh * tq * d];
+        var lse = new float[bh * tq];
+        FlashAttention.Forward(bh, heads, tq, tk, d, scale, causal, q, 3, k, 5, v, 0, mask, output, 1, lse, 0);
+        TestData.AssertClose(outRef, output.AsSpan(1), 2e-5f, 1e-4f, "output");
+        TestData.AssertClose(lseRef, lse, 1e-5f, 1e-5f, "logsumexp");
+
+        var dOut = TestData.Random(bh * tq * d, 4);
+        var (dqRef, dkRef, dvRef) = (new float[bh * tq * d], new float[bh * tk * d], new float[bh * tk * d]);
+        AttentionReference.Backward(bh, heads, tq, tk, d, scale, causal, q, 3, k, 5, v, 0, mask, dOut, 0, dqRef, 0, dkRef, 0, dvRef, 0);
+        var dq = Enumerable.Repeat(float.NaN, bh * tq * d).ToArray(); // outputs are overwritten, not accumulated
+        var dk = Enumerable.Repeat(float.NaN, bh * tk * d).ToArray();
+        var dv = Enumerable.Repeat(float.NaN, bh * tk * d).ToArray();
+        FlashAttention.Backward(bh, heads, tq, tk, d, scale, causal, q, 3, k, 5, v, 0, mask, output, 1, lse, 0, dOut, 0, dq, 0, dk, 0, dv, 0);
+        TestData.AssertClose(dqRef, dq, 1e-4f, 1e-3f, "dQ");
+        TestData.AssertClose(dkRef, dk, 1e-4f, 1e-3f, "dK");
+        TestData.AssertClose(dvRef, dv, 1e-4f, 1e-3f, "dV");
+    }
+
+    /// <summary>Padding: [B,1,1,Tk] with the last keys of batch 1 dropped (-inf). Full: [B,1,Tq,Tk] random biases
+    /// plus one query row with every key dropped.</summary>
+    private static AttentionMask? MakeMask(MaskKind kind, int batch, int tq, int tk)
+    {
+        switch (kind)
+        {
+            case MaskKind.Padding:
+            {
+                var m = new float[batch * tk];
+                for (int j = tk / 2; j < tk; j++) m[(batch - 1) * tk + j] = float.NegativeInfinity;
+                return new AttentionMask(m, 0, tk, 0, 0);
+            }
+            case MaskKind.Full:
+            {
+                var m = TestData.Random(2 + batch * tq * tk, 9, 3f);
+                for (int j = 0; j < tk; j++) m[2 + (tq / 2) * tk + j] = float.NegativeInfinity;
+                return new AttentionMask(m, 2, (long)tq * tk, 0, tk);
+            }
+            default:
+                return null;
+        }
+    }
+
+    [Fact]
+    public void FullyMaskedRowGivesZeroOutputAndNegativeInfinityLse()
+    {
+        int tq = 3, tk = 4, d = 2;
+        var mask = new float[tq * tk];
+        Array.Fill(mask, float.NegativeInfinity, tk, tk); // row 1 fully masked
+        var q = TestData.Random(tq * d, 1);
+        var k = TestData.Random(tk * d, 2);
+        var v = TestData.Random(tk * d, 3);
+        var o = new float[tq * d];
+        var lse = new float[tq];
+        FlashAttention.Forward(1, 1, tq, tk, d, 1f, false, q, 0, k, 0, v, 0, new AttentionMask(mask, 0, 0, 0, tk), o, 0, lse, 0);
+        Assert.Equal(0f, o[2]);
+        Assert.Equal(0f, o[3]);
+        Assert.True(float.IsNegativeInfinity(lse[1]));
+        Assert.False(float.IsNaN(o[0]));
+    }
+
+    [Fact]
+    public void RejectsShortMask()
+    {
+        var x = new float[2 * 4 * 8];
+        var ex = Assert.Throws<ArgumentException>(() => FlashAttention.Forward(2, 1, 4, 4, 8, 1f, false, x, 0, x, 0, x, 0,
+            new AttentionMask(new float[7], 0, 4, 0, 0), new float[64], 0, null, 0));
+        Assert.Contains("mask", ex.Message);
+    }
+}
