@@ -1,0 +1,59 @@
+using Engine.Models.Loading;
+using Engine.Nn;
+
+namespace Engine.Models.Clip;
+
+/// <summary>
+/// CLIPAttention (also CLIPSeg's): q/k/v/out projections, q scaled by head_dim^-0.5 before q.k^T, an optional additive
+/// mask. Without a sink asking for attention probabilities it runs the fused attention op; with one it materialises
+/// softmax(q k^T + mask) explicitly to record it.
+/// </summary>
+public sealed class ClipAttention : Module
+{
+    public ClipAttention(int hidden, int heads, Random? rng = null)
+    {
+        if (hidden % heads != 0) throw new ArgumentException($"hidden size {hidden} is not divisible by {heads} heads.");
+        Hidden = hidden; Heads = heads; HeadDim = hidden / heads;
+        Scale = MathF.Pow(HeadDim, -0.5f);
+        KProj = Add("k_proj", new Linear(hidden, hidden, rng: rng));
+        VProj = Add("v_proj", new Linear(hidden, hidden, rng: rng));
+        QProj = Add("q_proj", new Linear(hidden, hidden, rng: rng));
+        OutProj = Add("out_proj", new Linear(hidden, hidden, rng: rng));
+    }
+
+    public int Hidden { get; }
+    public int Heads { get; }
+    public int HeadDim { get; }
+    public float Scale { get; }
+    public Linear QProj { get; }
+    public Linear KProj { get; }
+    public Linear VProj { get; }
+    public Linear OutProj { get; }
+
+    /// <param name="x">[B, T, C]</param>
+    /// <param name="additiveMask">null or broadcastable to [B, heads, T, T] (0 = attend, large negative = masked).</param>
+    /// <param name="probs">attention probabilities [B, heads, T, T] when <paramref name="wantProbs"/>, else null.</param>
+    public Tensor Forward(Tensor x, Tensor? additiveMask, bool wantProbs, out Tensor? probs)
+    {
+        int b = x.Shape[0], t = x.Shape[1];
+        // [B, T, C] -> [B, H, T, D]
+        var q = Ops.Mul(QProj.Forward(x), Scale).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
+        var k = KProj.Forward(x).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
+        var v = VProj.Forward(x).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
+        Tensor o;
+        if (wantProbs)
+        {
+            var scores = Ops.MatMul(q, k, transB: true);
+            if (additiveMask != null) scores = Ops.Add(scores, additiveMask);
+            probs = Ops.Softmax(scores, -1);
+            o = Ops.MatMul(probs, v);
+        }
+        else
+        {
+            probs = null;
+            o = Ops.ScaledDotProductAttention(q, k, v, additiveMask, causal: false, scale: 1f);
+        }
+        o = o.Transpose(1, 2).Reshape(b, t, Hidden);
+        return OutProj.Forward(o);
+    }
+}

@@ -1,0 +1,20 @@
+using Engine.Models.Loading;
+using Engine.Text;
+
+namespace Engine.Models.ClipSeg;
+
+/// <summary>Model family "clipseg": Hugging Face CLIPSegForImageSegmentation folders.</summary>
+public sealed class ClipSegFamily : IModelFamily
+{
+    public string Name => "clipseg";
+
+    public bool CanOpen(ModelFolder folder) => folder.Layout == ModelFolderLayout.HuggingFace && folder.ModelType == ClipSegLoader.ModelType;
+
+    public IForwardRunner OpenForwardRunner(ModelFolder folder, Device device) => new ClipSegForwardRunner(ClipSegLoader.Load(folder, device));
+
+    public IPromptSegmenter? OpenSegmenter(ModelFolder folder, Device device)
+        => new ClipSegSegmenter(ClipSegLoader.Load(folder, device), ClipSegLoader.LoadTokenizer(folder),
+            ImagePreprocessingSpec.FromPreprocessorConfig(Path.Combine(folder.Path, "preprocessor_config.json"), ClipSegSegmenter.CidasPreprocessing));
+
+    public TokenizedBatch? Tokenize(ModelFolder folder, IReadOnlyList<string> texts) => ClipSegLoader.LoadTokenizer(folder).Encode(texts, padToLongest: true);
+}
