@@ -33,7 +33,8 @@ public interface IBackend
     void UnaryBackward(UnaryOp op, Storage x, long xOffset, Storage y, long yOffset, Storage gy, long gyOffset,
                        Storage gx, long gxOffset, long n, float alpha, float beta);
 
-    /// <summary>y = op(a, b) over <paramref name="shape"/>; a and b are strided (stride 0 = broadcast), y is contiguous.</summary>
+    /// <summary>y = op(a, b) over <paramref name="shape"/>; a and b are strided (stride 0 = broadcast), y is contiguous.
+    /// y may be exactly the same buffer as a contiguous, non-broadcast a or b (in place).</summary>
     void Binary(BinaryOp op, Storage a, long aOffset, ReadOnlySpan<long> aStrides, Storage b, long bOffset, ReadOnlySpan<long> bStrides,
                 ReadOnlySpan<int> shape, Storage y, long yOffset);
 
