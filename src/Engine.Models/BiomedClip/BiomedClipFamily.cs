@@ -1,0 +1,14 @@
+using Engine.Models.Loading;
+
+namespace Engine.Models.BiomedClip;
+
+/// <summary>Model family "biomedclip": an open_clip folder (open_clip_config.json) holding BiomedCLIP.</summary>
+public sealed class BiomedClipFamily : IModelFamily
+{
+    public string Name => "biomedclip";
+
+    public bool CanOpen(ModelFolder folder) => folder.Layout == ModelFolderLayout.OpenClip;
+
+    public IForwardRunner OpenForwardRunner(ModelFolder folder, Device device)
+        => new BiomedClipForwardRunner(BiomedClipFolder.Load(folder.Path, device));
+}
