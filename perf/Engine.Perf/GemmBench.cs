@@ -2,18 +2,6 @@ using Engine.Kernels.Cpu;
 
 namespace Engine.Perf;
 
-/// <summary>Result of one kernel benchmark: achieved GFLOPS against the FMA peak measured in the same run.</summary>
-public sealed record BenchResult(string Kernel, string Shape, int Threads, double Ms, double Gflops, double PeakGflops)
-{
-    public double Ratio => PeakGflops > 0 ? Gflops / PeakGflops : 0;
-
-    public string ToJson() => System.FormattableString.Invariant(
-        $"{{\"kernel\":\"{Kernel}\",\"shape\":\"{Shape}\",\"threads\":{Threads},\"ms\":{Ms:F3},\"gflops\":{Gflops:F1},\"peak_gflops\":{PeakGflops:F1},\"ratio\":{Ratio:F3},\"simd\":\"{Gemm.KernelName}\"}}");
-
-    public override string ToString() => System.FormattableString.Invariant(
-        $"{Kernel} {Shape}: {Ms:F3} ms, {Gflops:F1} GFLOPS = {Ratio * 100:F1}% of {PeakGflops:F1} GFLOPS peak ({Threads} threads, {Gemm.KernelName})");
-}
-
 /// <summary>C[M x N] = A[M x K] * op(B): times <see cref="Gemm.Sgemm"/> and reports GFLOPS (2*M*N*K per call).</summary>
 public static class GemmBench
 {

@@ -12,6 +12,7 @@ public sealed class BenchCommand : ICliCommand
         var bench = new Command("bench", "Benchmarks (GFLOPS and share of the measured FMA peak).");
         bench.Subcommands.Add(Peak());
         bench.Subcommands.Add(GemmCommand());
+        bench.Subcommands.Add(AttentionCommand());
         return bench;
     }
 
@@ -57,6 +58,26 @@ public sealed class BenchCommand : ICliCommand
         {
             Print(GemmBench.Run(Positive(p.GetValue(m), "--m"), Positive(p.GetValue(k), "--k"), Positive(p.GetValue(n), "--n"),
                 Positive(p.GetValue(threads), "--threads"), p.GetValue(transB), Positive(p.GetValue(batch), "--batch")), p.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command AttentionCommand()
+    {
+        var heads = IntOption("--heads", "Attention heads.", 12);
+        var tokens = IntOption("--tokens", "Sequence length (queries = keys).", 485);
+        var dim = IntOption("--dim", "Head dimension.", 64);
+        var batch = IntOption("--batch", "Batch size.", 1);
+        var causal = new Option<bool>("--causal") { Description = "Causal masking." };
+        var threads = ThreadsOption();
+        var json = JsonOption();
+        var cmd = new Command("attention", "Fused attention forward and backward.") { heads, tokens, dim, batch, causal, threads, json };
+        cmd.SetAction(p =>
+        {
+            Print(AttentionBench.Run(Positive(p.GetValue(heads), "--heads"), Positive(p.GetValue(tokens), "--tokens"),
+                Positive(p.GetValue(dim), "--dim"), Positive(p.GetValue(threads), "--threads"), Positive(p.GetValue(batch), "--batch"),
+                p.GetValue(causal)), p.GetValue(json));
             return 0;
         });
         return cmd;
