@@ -14,7 +14,7 @@ namespace Engine.Kernels.Gpu;
 /// check every size and view length on the host first: an out-of-range index inside a kernel would take the whole
 /// process down on the CPU simulator and corrupt memory on a GPU.
 /// </summary>
-public sealed class GpuDevice : IDisposable
+public sealed partial class GpuDevice : IDisposable
 {
     private readonly ConcurrentDictionary<MethodInfo, Delegate> _kernels = new();
     private readonly bool _ownsContext;
