@@ -52,7 +52,8 @@ public sealed class NiftiVolume
                 f.Seek(-4, SeekOrigin.End);
                 Span<byte> t = stackalloc byte[4];
                 f.ReadExactly(t);
-                hint = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(t), int.MaxValue / 2);
+                // deflate expands at most ~1032:1, which bounds a corrupt trailer's claim
+                hint = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(t), Math.Min(f.Length * 1100, int.MaxValue / 2));
             }
         }
         using var gz = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);

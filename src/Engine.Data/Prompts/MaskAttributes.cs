@@ -6,7 +6,7 @@ namespace Engine.Data.Prompts;
 /// <item>number: the count of components (8-connected) in words; specks (under 2% of the largest component and under
 /// 0.1% of the image, e.g. JPEG noise) are not counted;</item>
 /// <item>location per component: the cell of a 3x3 grid holding its centroid (top left ... center ... bottom right);</item>
-/// <item>shape per component: "round" / "oval" when the outline is regular (circularity at least 0.8 of that of the
+/// <item>shape per component: "round" / "oval" when the outline is regular (circularity at least 0.7 of that of the
 /// ellipse with the same axis ratio), round when the second-moment axis ratio is at most 1.35; else "irregular";</item>
 /// <item>colour: the mean image colour inside the whole mask, bucketed by <see cref="ColourNames"/>.</item>
 /// </list>
@@ -21,7 +21,7 @@ public sealed record MaskAttributes(
     string Colour)
 {
     public const double LargeCoverage = 0.30, MediumCoverage = 0.08, TinyCoverage = 0.001;
-    public const double RoundAxisRatio = 1.35, RegularOutline = 0.80;
+    public const double RoundAxisRatio = 1.35, RegularOutline = 0.70;
     public const double SpeckFractionOfLargest = 0.02;
 
     static readonly string[][] Grid =
