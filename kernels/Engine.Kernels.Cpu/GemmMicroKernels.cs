@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
@@ -33,8 +34,15 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (Sse.IsSupported)
+        {
+            // Pull the C tile towards L1 while the k loop runs; it is read right after.
+            float* cr = c;
+            for (int i = 0; i < 6; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 15); }
+        }
         for (int p = 0; p < kc; p++)
         {
+            if (Sse.IsSupported) { Sse.Prefetch0(a + 96); Sse.Prefetch0(b + 256); }
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
             var av = Vector256.Create(a[0]);
@@ -96,8 +104,14 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        if (Sse.IsSupported)
+        {
+            float* cr = c;
+            for (int i = 0; i < 8; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 31); }
+        }
         for (int p = 0; p < kc; p++)
         {
+            if (Sse.IsSupported) { Sse.Prefetch0(a + 128); Sse.Prefetch0(b + 512); Sse.Prefetch0(b + 528); }
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var av = Vector512.Create(a[0]);
