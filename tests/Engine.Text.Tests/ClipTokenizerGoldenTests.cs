@@ -9,7 +9,7 @@ namespace Engine.Text.Tests;
 /// </summary>
 public class ClipTokenizerGoldenTests
 {
-    private static readonly ClipTokenizer OpenAi = ClipTokenizer.FromFolder(ClipGolden.VocabFolder);
+    private static ClipTokenizer OpenAi => SharedTokenizers.Clip;
 
     private static string Describe(ClipGolden.Prompt p, IEnumerable<long> got) =>
         $"#{p.Index} {System.Text.Json.JsonSerializer.Serialize(p.Text)}: expected [{string.Join(",", p.Ids)}] got [{string.Join(",", got)}]";
@@ -46,7 +46,7 @@ public class ClipTokenizerGoldenTests
     [Fact]
     public void AllPromptsMatchTransformersSlowTokenizerInHuggingFaceMode()
     {
-        var hfSlow = ClipTokenizer.FromFolder(ClipGolden.VocabFolder, new ClipTokenizerOptions { Cleanup = ClipCleanup.HuggingFaceSlow });
+        var hfSlow = SharedTokenizers.ClipHuggingFaceSlow;
         var failures = ClipGolden.Prompts.Where(p => !hfSlow.EncodeOne(p.Text).SequenceEqual(p.HfSlowIds))
             .Select(p => $"#{p.Index}").ToList();
         Assert.True(failures.Count == 0, "differ: " + string.Join(", ", failures));
@@ -66,7 +66,7 @@ public class ClipTokenizerGoldenTests
     public void PaddedBatchEqualsHuggingFaceTensors()
     {
         // The HF tensors come from transformers' slow tokenizer, hence its cleanup (differs from OpenAI on #75 only).
-        var hfSlow = ClipTokenizer.FromFolder(ClipGolden.VocabFolder, new ClipTokenizerOptions { Cleanup = ClipCleanup.HuggingFaceSlow });
+        var hfSlow = SharedTokenizers.ClipHuggingFaceSlow;
         var reference = MiniSafetensors.ReadInt64(Path.Combine(ClipGolden.Folder, "clip_tokens.safetensors"));
         var batch = hfSlow.Encode(ClipGolden.Prompts.Select(p => p.Text).ToList());
         Assert.Equal(new[] { 100, 77 }, reference["hf_input_ids"].Shape);

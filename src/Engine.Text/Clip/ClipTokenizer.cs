@@ -14,11 +14,9 @@ public sealed class ClipTokenizer : ITextTokenizer
     /// <summary>CLIP's context length.</summary>
     public const int DefaultContextLength = 77;
 
-    private ClipTokenizer(ClipVocabulary vocabulary, BpeTokenizer bpe, ClipTextNormalizer normalizer, int contextLength,
-        long padId)
+    private ClipTokenizer(ClipVocabulary vocabulary, ClipTextNormalizer normalizer, int contextLength, long padId)
     {
         Vocabulary = vocabulary;
-        Bpe = bpe;
         Normalizer = normalizer;
         MaxLength = contextLength;
         PadId = padId;
@@ -30,10 +28,10 @@ public sealed class ClipTokenizer : ITextTokenizer
     public ClipVocabulary Vocabulary { get; }
 
     /// <summary>
-    /// The underlying Microsoft.ML.Tokenizers BPE tokenizer (with the CLIP normalizer and pre-tokenizer attached):
-    /// encodes text to BPE ids without bos/eos.
+    /// The underlying Microsoft.ML.Tokenizers BPE tokenizer (CLIP pre-tokenizer attached, no normalizer): encodes
+    /// <see cref="Clean"/>ed text to BPE ids without bos/eos.
     /// </summary>
-    public BpeTokenizer Bpe { get; }
+    public BpeTokenizer Bpe => Vocabulary.Bpe;
 
     /// <summary>The text cleanup in use.</summary>
     public ClipTextNormalizer Normalizer { get; }
@@ -94,34 +92,19 @@ public sealed class ClipTokenizer : ITextTokenizer
             ?? (config.PadToken != null ? vocabulary.IdOf(config.PadToken) : vocabulary.IdOf(ClipPreTokenizer.EndOfText));
         if (padId < 0 || padId >= vocabulary.Tokens.Count)
             throw new ArgumentOutOfRangeException(nameof(options), $"Pad id {padId} is outside the vocabulary (size {vocabulary.Tokens.Count}).");
-        var normalizer = new ClipTextNormalizer(options.Cleanup);
-        var specials = new Dictionary<string, int>
-        {
-            [ClipPreTokenizer.StartOfText] = vocabulary.IdOf(ClipPreTokenizer.StartOfText),
-            [ClipPreTokenizer.EndOfText] = vocabulary.IdOf(ClipPreTokenizer.EndOfText),
-        };
-        var bpeOptions = new BpeOptions(vocabulary.Tokens)
-        {
-            Merges = vocabulary.Merges,
-            ByteLevel = true,
-            EndOfWordSuffix = "</w>",
-            PreTokenizer = ClipPreTokenizer.Instance,
-            Normalizer = normalizer,
-            SpecialTokens = specials,
-        };
-        return new ClipTokenizer(vocabulary, BpeTokenizer.Create(bpeOptions), normalizer, contextLength, padId);
+        return new ClipTokenizer(vocabulary, new ClipTextNormalizer(options.Cleanup), contextLength, padId);
     }
 
     /// <summary>A copy with another context length (e.g. CRIS word_len 17 or 22).</summary>
     public ClipTokenizer WithContextLength(int contextLength) =>
         contextLength >= 2
-            ? new ClipTokenizer(Vocabulary, Bpe, Normalizer, contextLength, PadId)
+            ? new ClipTokenizer(Vocabulary, Normalizer, contextLength, PadId)
             : throw new ArgumentOutOfRangeException(nameof(contextLength), $"CLIP context length must be >= 2, got {contextLength}.");
 
     /// <summary>A copy that pads with <paramref name="padId"/> (0 for OpenAI/CRIS, eos for HF CLIP).</summary>
     public ClipTokenizer WithPadId(long padId) =>
         padId >= 0 && padId < VocabularySize
-            ? new ClipTokenizer(Vocabulary, Bpe, Normalizer, MaxLength, padId)
+            ? new ClipTokenizer(Vocabulary, Normalizer, MaxLength, padId)
             : throw new ArgumentOutOfRangeException(nameof(padId), $"Pad id {padId} is outside the vocabulary (size {VocabularySize}).");
 
     /// <summary>The cleaned text the BPE sees (ftfy-style repair, HTML unescape, whitespace, lower-case).</summary>

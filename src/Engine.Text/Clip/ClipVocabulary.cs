@@ -1,17 +1,46 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Microsoft.ML.Tokenizers;
 
 namespace Engine.Text.Clip;
 
 /// <summary>CLIP's BPE vocabulary (token → id) and merge list, read from the Hugging Face or the OpenAI file layout.</summary>
 public sealed class ClipVocabulary
 {
+    private readonly Lazy<BpeTokenizer> _bpe;
+
     private ClipVocabulary(Dictionary<string, int> tokens, List<string> merges, string source)
     {
         Tokens = tokens;
         Merges = merges;
         Source = source;
+        _bpe = new Lazy<BpeTokenizer>(CreateBpe);
+    }
+
+    /// <summary>
+    /// The Microsoft.ML.Tokenizers byte-level BPE over this vocabulary with CLIP's pre-tokenizer and "&lt;/w&gt;"
+    /// suffix, built once and shared by every <see cref="ClipTokenizer"/> made from this vocabulary (building it is
+    /// the expensive part of loading). It expects already cleaned text (<see cref="ClipTokenizer.Clean"/>) and adds no
+    /// bos/eos.
+    /// </summary>
+    public BpeTokenizer Bpe => _bpe.Value;
+
+    private BpeTokenizer CreateBpe()
+    {
+        var specials = new Dictionary<string, int>
+        {
+            [ClipPreTokenizer.StartOfText] = IdOf(ClipPreTokenizer.StartOfText),
+            [ClipPreTokenizer.EndOfText] = IdOf(ClipPreTokenizer.EndOfText),
+        };
+        return BpeTokenizer.Create(new BpeOptions(Tokens)
+        {
+            Merges = Merges,
+            ByteLevel = true,
+            EndOfWordSuffix = "</w>",
+            PreTokenizer = ClipPreTokenizer.Instance,
+            SpecialTokens = specials,
+        });
     }
 
     /// <summary>Token string → id.</summary>

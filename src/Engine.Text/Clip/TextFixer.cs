@@ -45,7 +45,13 @@ public static class TextFixer
         {
             string original = text;
             if (unescapeHtml) text = HtmlEntities.FtfyUnescape(text);
-            text = MojibakeDecoder.Fix(text);
+            // Mojibake is undone layer by layer before anything else touches the characters it is spelled with.
+            for (int layer = 0; layer < 8; layer++)
+            {
+                string before = text;
+                text = MojibakeDecoder.Fix(text);
+                if (text == before) break;
+            }
             text = FixC1Controls(text);
             text = FixLatinLigatures(text);
             text = FixCharacterWidth(text);

@@ -19,10 +19,14 @@ internal static class Windows1252
 
     public static char Decode(byte b) => b is >= 0x80 and <= 0x9F ? High[b - 0x80] : (char)b;
 
-    /// <summary>The byte this character came from, if it is one of the 256 characters of sloppy Windows-1252.</summary>
+    /// <summary>
+    /// The byte this character came from when text was decoded as Windows-1252 or as Latin-1: U+0000..U+00FF give
+    /// their own value (Latin-1, which also covers the C1 controls), the Windows-1252 characters of 0x80..0x9F give
+    /// that byte. The two mappings never disagree, so one lookup serves both (ftfy tries them one after the other).
+    /// </summary>
     public static bool TryEncode(char c, out byte b)
     {
-        if (c < 0x80 || c is >= '\u00A0' and <= '\u00FF') { b = (byte)c; return true; }
+        if (c <= '\u00FF') { b = (byte)c; return true; }
         return Reverse.TryGetValue(c, out b);
     }
 

@@ -8,7 +8,7 @@ namespace Engine.Text.Unicode;
 /// tokenizers are written in. .NET's own definitions differ at the edges (\s, lower-casing of U+0130, final sigma,
 /// characters outside the BMP), and those edges decide token ids.
 /// </summary>
-internal static class PythonText
+public static class PythonText
 {
     /// <summary>Python's str.isspace() / the re module's \s for str patterns.</summary>
     public static bool IsSpace(int cp) => cp switch
@@ -45,7 +45,15 @@ internal static class PythonText
     /// Python's str.lower(): simple lower-case mapping per code point, plus the two context rules Python applies:
     /// U+0130 (I with dot above) becomes "i" + U+0307, and capital sigma becomes final sigma at the end of a word.
     /// </summary>
-    public static string Lower(string text)
+    public static string Lower(string text) => Lower(text, finalSigma: true);
+
+    /// <summary>
+    /// str.lower() applied one character at a time (what transformers' slow tokenizers do to text outside special
+    /// tokens): the same mapping, but capital sigma never becomes final sigma.
+    /// </summary>
+    public static string LowerPerCharacter(string text) => Lower(text, finalSigma: false);
+
+    private static string Lower(string text, bool finalSigma)
     {
         var cps = UnicodeNormalization.EnumerateRunesLenient(text).ToArray();
         var sb = new StringBuilder(text.Length);
@@ -64,7 +72,7 @@ internal static class PythonText
             }
             if (cp == 0x3A3)
             {
-                sb.Append(IsFinalSigma(cps, i) ? '\u03C2' : '\u03C3');
+                sb.Append(finalSigma && IsFinalSigma(cps, i) ? '\u03C2' : '\u03C3');
                 continue;
             }
             if (cp is >= 0xD800 and <= 0xDFFF) { sb.Append((char)cp); continue; }
