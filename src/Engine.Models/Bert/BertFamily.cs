@@ -1,4 +1,6 @@
 using Engine.Models.Loading;
+using Engine.Text;
+using Engine.Text.Bert;
 
 namespace Engine.Models.Bert;
 
@@ -10,6 +12,10 @@ public sealed class BertFamily : IModelFamily
     public bool CanOpen(ModelFolder folder) => BertFolder.IsBertFolder(folder);
 
     public IForwardRunner OpenForwardRunner(ModelFolder folder, Device device) => new BertForwardRunner(BertFolder.Load(folder, device));
+
+    /// <summary>The folder's vocab.txt with transformers' slow BertTokenizer rules, padded to the longest text.</summary>
+    public TokenizedBatch? Tokenize(ModelFolder folder, IReadOnlyList<string> texts)
+        => BertWordPieceTokenizer.FromFolder(folder.Path).Encode(texts, padToLongest: true);
 }
 
 /// <summary>

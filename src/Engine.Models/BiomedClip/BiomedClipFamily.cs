@@ -1,4 +1,5 @@
 using Engine.Models.Loading;
+using Engine.Text;
 
 namespace Engine.Models.BiomedClip;
 
@@ -11,4 +12,8 @@ public sealed class BiomedClipFamily : IModelFamily
 
     public IForwardRunner OpenForwardRunner(ModelFolder folder, Device device)
         => new BiomedClipForwardRunner(BiomedClipFolder.Load(folder.Path, device));
+
+    /// <summary>open_clip's tokenisation (cleanup + WordPiece, context length from the config), padded to the longest.</summary>
+    public TokenizedBatch? Tokenize(ModelFolder folder, IReadOnlyList<string> texts)
+        => BiomedClipTokenizer.FromFolder(folder.Path, BiomedClipConfig.Resolve(folder.Path, null).ContextLength).Encode(texts);
 }
