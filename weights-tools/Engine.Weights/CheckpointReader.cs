@@ -94,7 +94,7 @@ public static class CheckpointReader
     /// </summary>
     public static Dictionary<string, Tensor> ExtractStateDict(object? root) => ExtractStateDict(root, "<checkpoint>");
 
-    private static Dictionary<string, Tensor> ExtractStateDict(object? root, string file)
+    internal static Dictionary<string, Tensor> ExtractStateDict(object? root, string file)
     {
         var refs = FindTensors(root, file);
         if (refs.Count == 0) throw new InvalidDataException($"{file}: the checkpoint holds no tensors ({Describe(root)}).");
@@ -108,7 +108,12 @@ public static class CheckpointReader
 
     /// <summary>Tensor references of the state dict found in <paramref name="root"/>, by key (not materialised).</summary>
     public static List<KeyValuePair<string, TorchTensorRef>> FindTensors(object? root, string file = "<checkpoint>")
+        => FindTensors(root, file, 0);
+
+    private static List<KeyValuePair<string, TorchTensorRef>> FindTensors(object? root, string file, int depth)
     {
+        // A hostile pickle can make a dict its own "model" entry; the depth bound ends such cycles.
+        if (depth > 8) throw new InvalidDataException($"{file}: state dict entries are nested more than 8 levels deep (a cycle?).");
         switch (root)
         {
             case PickleObject module:
@@ -121,7 +126,7 @@ public static class CheckpointReader
                 foreach (var key in StateDictKeys)
                     if (dict.TryGetValue(key, out var inner) && inner is PickleDict or PickleObject)
                     {
-                        var found = FindTensors(inner, file);
+                        var found = FindTensors(inner, file, depth + 1);
                         if (found.Count > 0) return found;
                     }
                 return new List<KeyValuePair<string, TorchTensorRef>>();

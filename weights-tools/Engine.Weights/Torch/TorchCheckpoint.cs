@@ -31,10 +31,7 @@ public sealed class TorchCheckpoint : IDisposable
         var archive = TorchZipArchive.Open(path);
         try
         {
-            string where = $"{path} ({archive.Prefix}data.pkl)";
-            var storages = new Dictionary<string, TorchStorageRef>(StringComparer.Ordinal);
-            var pickle = archive.ReadPickle("data.pkl");
-            var root = new SafeUnpickler(where, pickle, pid => ResolveStorage(archive, where, pid, storages)).Load();
+            var root = Unpickle($"{path} ({archive.Prefix}data.pkl)", archive.ReadPickle("data.pkl"), archive);
             return new TorchCheckpoint(archive, root);
         }
         catch
@@ -44,8 +41,15 @@ public sealed class TorchCheckpoint : IDisposable
         }
     }
 
+    /// <summary>Unpickles a torch data.pkl whose persistent ids name storages held by <paramref name="source"/>.</summary>
+    internal static object? Unpickle(string where, byte[] pickle, ITorchStorageSource source)
+    {
+        var storages = new Dictionary<string, TorchStorageRef>(StringComparer.Ordinal);
+        return new SafeUnpickler(where, pickle, pid => ResolveStorage(source, where, pid, storages)).Load();
+    }
+
     // torch.save persistent ids: ('storage', storage_type, key, location, numel).
-    private static TorchStorageRef ResolveStorage(TorchZipArchive archive, string where, object? pid, Dictionary<string, TorchStorageRef> cache)
+    private static TorchStorageRef ResolveStorage(ITorchStorageSource archive, string where, object? pid, Dictionary<string, TorchStorageRef> cache)
     {
         if (pid is not PickleTuple t || t.Count != 5 || t[0] is not "storage")
             throw new InvalidDataException($"{where}: unsupported persistent id {PickleText.TypeName(pid)}{(pid is PickleTuple pt ? $" of {pt.Count} items" : "")}; expected ('storage', type, key, location, numel).");
