@@ -3,11 +3,9 @@ namespace Engine.Backends;
 public sealed partial class CpuBackend
 {
     public void AdamWStep(Storage p, long pOffset, Storage g, long gOffset, Storage m, long mOffset, Storage v, long vOffset, long n,
-                          float lr, float beta1, float beta2, float eps, float weightDecay, float stepSize, float bc2Sqrt)
+                          float decay, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float stepSize, float bc2Sqrt)
     {
         var pa = F(p); var ga = F(g); var ma = F(m); var va = F(v);
-        float decay = 1f - lr * weightDecay;
-        float w1 = 1f - beta1, w2 = 1f - beta2;
         CpuParallel.For(n, 12, (s, e) =>
         {
             for (long i = s; i < e; i++)
@@ -16,11 +14,11 @@ public sealed partial class CpuBackend
                 ref float pi = ref pa[pOffset + i];
                 ref float mi = ref ma[mOffset + i];
                 ref float vi = ref va[vOffset + i];
-                pi *= decay;
-                mi += w1 * (gi - mi);                        // torch lerp with weight < 0.5
-                vi = vi * beta2 + w2 * gi * gi;              // mul_(b2).addcmul_(g, g, value=1-b2)
-                float denom = MathF.Sqrt(vi) / bc2Sqrt + eps;
-                pi += -stepSize * mi / denom;                // addcdiv_(m, denom, value=-step_size)
+                pi *= decay;                                   // param.mul_(1 - lr * wd)
+                mi += oneMinusBeta1 * (gi - mi);               // exp_avg.lerp_(grad, 1 - beta1) (weight < 0.5 branch)
+                vi = vi * beta2 + oneMinusBeta2 * gi * gi;     // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+                float denom = MathF.Sqrt(vi) / bc2Sqrt + eps;  // (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
+                pi += -stepSize * mi / denom;                  // param.addcdiv_(exp_avg, denom, value=-step_size)
             }
         });
     }

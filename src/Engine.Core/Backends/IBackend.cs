@@ -142,10 +142,11 @@ public interface IBackend
 
     // ---------------------------------------------------------------- optimisers (in place on parameter and state)
 
-    /// <summary>One AdamW update of n contiguous elements, PyTorch's single-tensor formula:
-    /// p *= 1 - lr*wd; m = lerp(m, g, 1-b1); v = b2 v + (1-b2) g^2; p -= stepSize * m / (sqrt(v)/bc2Sqrt + eps).</summary>
+    /// <summary>One AdamW update of n contiguous elements, PyTorch's single-tensor formula with the scalars precomputed
+    /// (in double, then rounded) by the caller: p *= decay; m += oneMinusBeta1 (g - m); v = beta2 v + oneMinusBeta2 g g;
+    /// p += (-stepSize m) / (sqrt(v) / bc2Sqrt + eps).</summary>
     void AdamWStep(Storage p, long pOffset, Storage g, long gOffset, Storage m, long mOffset, Storage v, long vOffset, long n,
-                   float lr, float beta1, float beta2, float eps, float weightDecay, float stepSize, float bc2Sqrt);
+                   float decay, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float stepSize, float bc2Sqrt);
 
     /// <summary>SGD with momentum (PyTorch): g += wd p; buf = first ? g : momentum buf + (1-dampening) g;
     /// g = nesterov ? g + momentum buf : buf; p -= lr g. buf may be null when momentum == 0.</summary>
