@@ -114,6 +114,7 @@ public class FuzzTests
         public string File => "memory.pth";
         public long RecordLength(string key) => records.TryGetValue(key, out var r) ? r.Length : throw new InvalidDataException($"no record {key}");
         public byte[] ReadRecord(string key, long byteLength) => records[key][..(int)byteLength];
+        public void ReadRecordInto(string key, long byteOffset, Span<byte> destination) => records[key].AsSpan((int)byteOffset, destination.Length).CopyTo(destination);
     }
 
     [Fact]

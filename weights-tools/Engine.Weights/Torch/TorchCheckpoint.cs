@@ -79,6 +79,12 @@ public sealed class TorchCheckpoint : IDisposable
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var group in list.GroupBy(kv => (kv.Value.Storage.Source, kv.Value.Storage.Key)))
         {
+            // The common case, one contiguous tensor per storage, streams straight into the tensor's array.
+            if (group.Count() == 1 && BitConverter.IsLittleEndian && group.First().Value.TryMaterializeDirect(group.First().Key) is { } direct)
+            {
+                result[group.First().Key] = direct;
+                continue;
+            }
             var storage = group.First().Value.Storage;
             byte[] bytes = storage.Source.ReadRecord(storage.Key, storage.ByteLength);
             foreach (var (name, r) in group) result[name] = r.Materialize(bytes, name);

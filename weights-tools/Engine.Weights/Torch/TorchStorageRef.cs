@@ -8,6 +8,8 @@ internal interface ITorchStorageSource
     long RecordLength(string key);
     /// <summary>Reads the first <paramref name="byteLength"/> bytes of the record holding storage <paramref name="key"/>.</summary>
     byte[] ReadRecord(string key, long byteLength);
+    /// <summary>Fills <paramref name="destination"/> from the record of storage <paramref name="key"/>, starting at <paramref name="byteOffset"/>.</summary>
+    void ReadRecordInto(string key, long byteOffset, Span<byte> destination);
 }
 
 /// <summary>A storage named by a pickle's persistent id <c>('storage', torch.XStorage, key, location, numel)</c>.

@@ -80,6 +80,45 @@ public sealed class TorchTensorRef
             return RawTensorDecoder.Decode(p, packed.LongLength, DType, (int[])Shape.Clone(), Storage.Source.File, name);
     }
 
+    /// <summary>For a contiguous view whose dtype needs no conversion, reads the elements straight from the archive
+    /// into the tensor's own array (one copy, no staging buffer); null when the general path is needed.</summary>
+    internal Tensor? TryMaterializeDirect(string name)
+    {
+        if (!IsContiguous || Numel == 0 || Numel * DType.ByteSize() > int.MaxValue) return null;
+        int n = (int)Numel;
+        long start = Offset * DType.ByteSize();
+        var shape = (int[])Shape.Clone();
+        Tensor t;
+        switch (DType)
+        {
+            case SafetensorsDType.F32:
+            {
+                var a = new float[n];
+                Storage.Source.ReadRecordInto(Storage.Key, start, System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
+                t = Tensor.FromArray(a, shape);
+                break;
+            }
+            case SafetensorsDType.I64:
+            {
+                var a = new long[n];
+                Storage.Source.ReadRecordInto(Storage.Key, start, System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
+                t = Tensor.FromArray(a, shape);
+                break;
+            }
+            case SafetensorsDType.I32:
+            {
+                var a = new int[n];
+                Storage.Source.ReadRecordInto(Storage.Key, start, System.Runtime.InteropServices.MemoryMarshal.AsBytes(a.AsSpan()));
+                t = Tensor.FromArray(a, shape);
+                break;
+            }
+            default:
+                return null;
+        }
+        t.Name = name;
+        return t;
+    }
+
     // Row-major walk over the view's multi-index, copying one element at a time (views in checkpoints are rare
     // and small; the contiguous case above is the hot path).
     private void GatherStrided(byte[] src, byte[] dst, int elem)

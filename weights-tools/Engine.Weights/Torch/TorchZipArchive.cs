@@ -92,6 +92,39 @@ internal sealed class TorchZipArchive : ITorchStorageSource, IDisposable
         return ReadEntry(e, byteLength);
     }
 
+    public void ReadRecordInto(string key, long byteOffset, Span<byte> destination)
+    {
+        var e = StorageEntry(key);
+        if (byteOffset < 0 || byteOffset + destination.Length > RecordLength(key))
+            throw new InvalidDataException($"{File}: bytes [{byteOffset}, {byteOffset + destination.Length}) lie outside record '{e.FullName}'.");
+        try
+        {
+            using var s = e.Open();
+            if (s.CanSeek) s.Seek(byteOffset, SeekOrigin.Begin);
+            else
+            {
+                var skip = new byte[Math.Min(byteOffset, 1 << 16)];
+                for (long left = byteOffset; left > 0;)
+                {
+                    int n = s.Read(skip, 0, (int)Math.Min(left, skip.Length));
+                    if (n == 0) throw new InvalidDataException($"{File}: record '{e.FullName}' ends early (truncated).");
+                    left -= n;
+                }
+            }
+            int got = 0;
+            while (got < destination.Length)
+            {
+                int n = s.Read(destination[got..]);
+                if (n == 0) throw new InvalidDataException($"{File}: record '{e.FullName}' ends after {byteOffset + got} bytes (truncated).");
+                got += n;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{File}: corrupt zip container: {ex.Message}", ex);
+        }
+    }
+
     private ZipArchiveEntry StorageEntry(string key)
     {
         string name = Prefix + "data/" + key;
