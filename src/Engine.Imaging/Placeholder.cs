@@ -1,1 +1,0 @@
-namespace Engine.Imaging; internal static class Placeholder {}
