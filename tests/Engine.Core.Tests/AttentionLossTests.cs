@@ -41,6 +41,38 @@ public class AttentionLossTests
         var bm = new Tensor(CpuStorage.WrapBytes(mask.Select(m => m == 0 ? (byte)1 : (byte)0).ToArray(), DType.Bool), new[] { t, t });
         Close(D(Ops.ScaledDotProductAttention(q, k, v, mt).ToArray()), Ops.ScaledDotProductAttention(q, k, v, bm).ToArray(), 1e-6);
         Assert.Throws<ArgumentException>(() => Ops.ScaledDotProductAttention(q, Rand(4, b, h, t, d + 1), v));
+        Assert.Throws<ArgumentException>(() => Ops.ScaledDotProductAttention(q, k, v, Tensor.Zeros(3, t, t)));
+    }
+
+    [Fact]
+    public void FusedAndCompositeAttentionAgreeIncludingGradients()
+    {
+        // rank 4 runs the fused kernel; the same data as rank 5 runs the composite path
+        int b = 2, h = 3, tq = 7, tk = 9, d = 8;
+        var pad = new float[b * tk];
+        for (int j = 6; j < tk; j++) pad[1 * tk + j] = float.NegativeInfinity; // batch 1: keys 6.. are padding
+        var mask = Tensor.FromArray(pad, b, 1, 1, tk);
+        foreach (var causal in new[] { false, true })
+        {
+            var q = RandGrad(1, b, h, tq, d); var k = RandGrad(2, b, h, tk, d); var v = RandGrad(3, b, h, tk, d);
+            var q5 = q.Detach().Unsqueeze(0); q5.RequiresGrad = true;
+            var k5 = k.Detach().Unsqueeze(0); k5.RequiresGrad = true;
+            var v5 = v.Detach().Unsqueeze(0); v5.RequiresGrad = true;
+            var yf = Ops.ScaledDotProductAttention(q, k, v, mask, causal);
+            var yc = Ops.ScaledDotProductAttention(q5, k5, v5, mask, causal);
+            Close(D(yc.ToArray()), yf.ToArray(), 2e-6, 1e-5);
+            var w = Rand(9, b, h, tq, d);
+            Ops.Sum(Ops.Mul(yf, w)).Backward();
+            Ops.Sum(Ops.Mul(yc, w.Unsqueeze(0))).Backward();
+            Close(D(q5.Grad!.ToArray()), q.Grad!.ToArray(), 2e-5, 1e-4, "dq");
+            Close(D(k5.Grad!.ToArray()), k.Grad!.ToArray(), 2e-5, 1e-4, "dk");
+            Close(D(v5.Grad!.ToArray()), v.Grad!.ToArray(), 2e-5, 1e-4, "dv");
+        }
+        // rank 3 ([BH, T, D]) with a [BH, Tq, Tk] mask also fuses
+        var q3 = Rand(4, 3, 5, 4); var k3 = Rand(5, 3, 6, 4); var v3 = Rand(6, 3, 6, 4); var m3 = Rand(7, 3, 5, 6);
+        Close(RefAttention(q3.ToArray(), k3.ToArray(), v3.ToArray(), null, false, 3, 5, 6, 4, 0.5), Ops.ScaledDotProductAttention(q3, k3, v3).ToArray(), 1e-5, 1e-5);
+        var full = Ops.ScaledDotProductAttention(q3.Unsqueeze(0), k3.Unsqueeze(0), v3.Unsqueeze(0), m3.Unsqueeze(0));
+        Close(D(full.ToArray()), Ops.ScaledDotProductAttention(q3, k3, v3, m3).ToArray(), 2e-6, 1e-5);
     }
 
     [Fact]

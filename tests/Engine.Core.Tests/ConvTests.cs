@@ -81,6 +81,60 @@ public class ConvTests
         GradCheck(t => Ops.ConvTranspose2d(t[0], t[1], t[2], (sh, sw), (ph, pw), (oph, opw), groups, (dil, dil)), new[] { Rand(4, 1, cin, 2, 3), w, b });
     }
 
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1, 1, 1)]
+    [InlineData(1, 1, 0, 1, 1, 1, 2)]
+    [InlineData(3, 2, 1, 2, 2, 2, 2)]
+    public void DefaultBackendConvolutionMatchesCpuKernels(int kh, int kw, int pad, int stride, int dil, int outPad, int groups)
+    {
+        // The IBackend default (Im2Col/Col2Im + Gemm, what a GPU backend inherits) against the CPU's implicit-GEMM kernels.
+        var be = Engine.Backends.CpuBackend.Instance;
+        int n = 2, cin = 4, h = 7, w = 6, cout = 6;
+        var s = new Engine.Backends.ConvSpec(n, cin, h, w, cout, kh, kw, stride, stride, pad, pad, dil, dil, groups, Math.Min(outPad, stride - 1), Math.Min(outPad, stride - 1));
+        var x = Rand(1, n, cin, h, w); var wt = Rand(2, cout, cin / groups, kh, kw); var b = Rand(3, cout);
+        int oh = s.ConvOutH, ow = s.ConvOutW;
+        var y1 = Tensor.Zeros(n, cout, oh, ow); var y2 = Tensor.Zeros(n, cout, oh, ow);
+        be.Conv2dForward(s, x.Storage, 0, wt.Storage, 0, b.Storage, 0, y1.Storage, 0);
+        Engine.Backends.ConvFallback.Conv2dForward(be, s, x.Storage, 0, wt.Storage, 0, b.Storage, 0, y2.Storage, 0);
+        Close(D(y1.ToArray()), y2.ToArray(), 1e-5, 1e-5, "conv fwd");
+        var gy = Rand(4, n, cout, oh, ow);
+        var gx1 = Tensor.Full(9f, n, cin, h, w); var gx2 = Tensor.Full(9f, n, cin, h, w);
+        be.Conv2dBackwardData(s, gy.Storage, 0, wt.Storage, 0, gx1.Storage, 0);
+        Engine.Backends.ConvFallback.Conv2dBackwardData(be, s, gy.Storage, 0, wt.Storage, 0, gx2.Storage, 0);
+        Close(D(gx1.ToArray()), gx2.ToArray(), 1e-5, 1e-5, "conv bwd data");
+        var gw1 = Tensor.Full(9f, wt.Shape); var gw2 = Tensor.Full(9f, wt.Shape);
+        be.Conv2dBackwardWeight(s, x.Storage, 0, gy.Storage, 0, gw1.Storage, 0);
+        Engine.Backends.ConvFallback.Conv2dBackwardWeight(be, s, x.Storage, 0, gy.Storage, 0, gw2.Storage, 0);
+        Close(D(gw1.ToArray()), gw2.ToArray(), 1e-4, 1e-5, "conv bwd weight");
+        // transposed: input [n, cin, h, w], weight [cin, cout/groups, kh, kw]
+        var wT = Rand(5, cin, cout / groups, kh, kw);
+        int toh = s.TransposedOutH, tow = s.TransposedOutW;
+        var t1 = Tensor.Zeros(n, cout, toh, tow); var t2 = Tensor.Zeros(n, cout, toh, tow);
+        be.ConvTranspose2dForward(s, x.Storage, 0, wT.Storage, 0, b.Storage, 0, t1.Storage, 0);
+        Engine.Backends.ConvFallback.ConvTranspose2dForward(be, s, x.Storage, 0, wT.Storage, 0, b.Storage, 0, t2.Storage, 0);
+        Close(D(t1.ToArray()), t2.ToArray(), 1e-5, 1e-5, "convT fwd");
+        var tgy = Rand(6, n, cout, toh, tow);
+        var tgx1 = Tensor.Full(9f, x.Shape); var tgx2 = Tensor.Full(9f, x.Shape);
+        be.ConvTranspose2dBackwardData(s, tgy.Storage, 0, wT.Storage, 0, tgx1.Storage, 0);
+        Engine.Backends.ConvFallback.ConvTranspose2dBackwardData(be, s, tgy.Storage, 0, wT.Storage, 0, tgx2.Storage, 0);
+        Close(D(tgx1.ToArray()), tgx2.ToArray(), 1e-5, 1e-5, "convT bwd data");
+        var tgw1 = Tensor.Full(9f, wT.Shape); var tgw2 = Tensor.Full(9f, wT.Shape);
+        be.ConvTranspose2dBackwardWeight(s, x.Storage, 0, tgy.Storage, 0, tgw1.Storage, 0);
+        Engine.Backends.ConvFallback.ConvTranspose2dBackwardWeight(be, s, x.Storage, 0, tgy.Storage, 0, tgw2.Storage, 0);
+        Close(D(tgw1.ToArray()), tgw2.ToArray(), 1e-4, 1e-5, "convT bwd weight");
+    }
+
+    [Fact]
+    public void ConvTransposeWithOutputPaddingAtLeastStrideUsesTheFallback()
+    {
+        // legal in PyTorch when output padding < dilation; the CPU kernel cannot, the fallback does
+        var x = Rand(1, 1, 2, 3, 3); var w = Rand(2, 2, 2, 2, 2);
+        var y = Ops.ConvTranspose2d(x, w, null, (1, 1), (0, 0), (1, 1), 1, (2, 2));
+        var exp = RefConvT(x.ToArray(), w.ToArray(), null, 1, 2, 3, 3, 2, 2, 2, (1, 1), (0, 0), (1, 1), (2, 2), 1, out int oh, out int ow);
+        Assert.Equal(new[] { 1, 2, oh, ow }, y.Shape);
+        Close(exp, y.ToArray(), 1e-5, 1e-5);
+    }
+
     [Fact]
     public void ConvRejectsBadShapes()
     {

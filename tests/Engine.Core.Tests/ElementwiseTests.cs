@@ -82,6 +82,18 @@ public class ElementwiseTests
     }
 
     [Fact]
+    public void FastErfcTableMatchesTheSeriesAndContinuedFraction()
+    {
+        for (double x = -9.5; x <= 9.5; x += 0.00731)
+        {
+            double exact = Engine.Backends.ScalarMath.Erfc(x), fast = Engine.Backends.ScalarMath.ErfcFast(x);
+            Assert.True(Math.Abs(fast - exact) <= 1e-12 + 1e-8 * Math.Abs(exact), $"erfc({x}): fast {fast:R}, exact {exact:R}");
+        }
+        Assert.Equal(0.0, Engine.Backends.ScalarMath.ErfcFast(12));
+        Assert.Equal(2.0, Engine.Backends.ScalarMath.ErfcFast(-12));
+    }
+
+    [Fact]
     public void UnaryGradientsMatchFiniteDifferences()
     {
         var fs = new Func<Tensor, Tensor>[]

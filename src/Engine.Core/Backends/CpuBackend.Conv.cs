@@ -64,3 +64,46 @@ public sealed partial class CpuBackend
         });
     }
 }
+
+public sealed partial class CpuBackend
+{
+    // Batched convolutions on the implicit-GEMM kernels of Engine.Kernels.Cpu (the im2col matrix is packed straight
+    // into the GEMM panels). Offsets are int there: storages above 2^31 elements do not exist on the host anyway.
+
+    private static Kernels.Cpu.Conv2dShape Conv2dShapeOf(in ConvSpec s) => new(s.Batch, s.InChannels, s.Height, s.Width, s.OutChannels,
+        s.KernelH, s.KernelW, s.StrideH, s.StrideW, s.PadH, s.PadW, s.DilationH, s.DilationW, s.Groups);
+
+    private static Kernels.Cpu.ConvTranspose2dShape ConvT2dShapeOf(in ConvSpec s) => new(s.Batch, s.InChannels, s.Height, s.Width, s.OutChannels,
+        s.KernelH, s.KernelW, s.StrideH, s.StrideW, s.PadH, s.PadW, s.OutPadH, s.OutPadW, s.DilationH, s.DilationW, s.Groups);
+
+    /// <summary>The transposed-conv kernels need the forward geometry to map back onto the input exactly, which fails
+    /// when output padding is at least the stride (legal in PyTorch when it is smaller than the dilation).</summary>
+    private static bool TransposedKernelFits(in ConvSpec s) => s.OutPadH < s.StrideH && s.OutPadW < s.StrideW;
+
+    public void Conv2dForward(in ConvSpec s, Storage x, long xOffset, Storage w, long wOffset, Storage? bias, long biasOffset, Storage y, long yOffset)
+        => Kernels.Cpu.Conv2dKernels.Forward(Conv2dShapeOf(s), F(x), (int)xOffset, F(w), (int)wOffset, bias is null ? null : F(bias), (int)biasOffset, F(y), (int)yOffset);
+
+    public void Conv2dBackwardData(in ConvSpec s, Storage gy, long gyOffset, Storage w, long wOffset, Storage gx, long gxOffset)
+        => Kernels.Cpu.Conv2dKernels.BackwardData(Conv2dShapeOf(s), F(gy), (int)gyOffset, F(w), (int)wOffset, F(gx), (int)gxOffset);
+
+    public void Conv2dBackwardWeight(in ConvSpec s, Storage x, long xOffset, Storage gy, long gyOffset, Storage gw, long gwOffset)
+        => Kernels.Cpu.Conv2dKernels.BackwardWeight(Conv2dShapeOf(s), F(x), (int)xOffset, F(gy), (int)gyOffset, F(gw), (int)gwOffset, null, 0);
+
+    public void ConvTranspose2dForward(in ConvSpec s, Storage x, long xOffset, Storage w, long wOffset, Storage? bias, long biasOffset, Storage y, long yOffset)
+    {
+        if (!TransposedKernelFits(s)) { ConvFallback.ConvTranspose2dForward(this, s, x, xOffset, w, wOffset, bias, biasOffset, y, yOffset); return; }
+        Kernels.Cpu.ConvTranspose2dKernels.Forward(ConvT2dShapeOf(s), F(x), (int)xOffset, F(w), (int)wOffset, bias is null ? null : F(bias), (int)biasOffset, F(y), (int)yOffset);
+    }
+
+    public void ConvTranspose2dBackwardData(in ConvSpec s, Storage gy, long gyOffset, Storage w, long wOffset, Storage gx, long gxOffset)
+    {
+        if (!TransposedKernelFits(s)) { ConvFallback.ConvTranspose2dBackwardData(this, s, gy, gyOffset, w, wOffset, gx, gxOffset); return; }
+        Kernels.Cpu.ConvTranspose2dKernels.BackwardData(ConvT2dShapeOf(s), F(gy), (int)gyOffset, F(w), (int)wOffset, F(gx), (int)gxOffset);
+    }
+
+    public void ConvTranspose2dBackwardWeight(in ConvSpec s, Storage x, long xOffset, Storage gy, long gyOffset, Storage gw, long gwOffset)
+    {
+        if (!TransposedKernelFits(s)) { ConvFallback.ConvTranspose2dBackwardWeight(this, s, x, xOffset, gy, gyOffset, gw, gwOffset); return; }
+        Kernels.Cpu.ConvTranspose2dKernels.BackwardWeight(ConvT2dShapeOf(s), F(x), (int)xOffset, F(gy), (int)gyOffset, F(gw), (int)gwOffset, null, 0);
+    }
+}

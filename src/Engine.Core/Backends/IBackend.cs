@@ -110,6 +110,53 @@ public interface IBackend
     void Col2Im(Storage col, long colOffset, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                 int outH, int outW, Storage x, long xOffset);
 
+    // ---------------------------------------------------------------- convolutions (batched; defaults compose Im2Col/Col2Im/Gemm)
+
+    /// <summary>Conv2d over the batch: y [N, Cout, outH, outW] = conv(x, w) (+ bias [Cout]); y overwritten.</summary>
+    void Conv2dForward(in ConvSpec s, Storage x, long xOffset, Storage w, long wOffset, Storage? bias, long biasOffset, Storage y, long yOffset)
+        => ConvFallback.Conv2dForward(this, s, x, xOffset, w, wOffset, bias, biasOffset, y, yOffset);
+
+    /// <summary>gx [N, Cin, H, W] (overwritten) from gy and w.</summary>
+    void Conv2dBackwardData(in ConvSpec s, Storage gy, long gyOffset, Storage w, long wOffset, Storage gx, long gxOffset)
+        => ConvFallback.Conv2dBackwardData(this, s, gy, gyOffset, w, wOffset, gx, gxOffset);
+
+    /// <summary>gw [Cout, Cin/groups, kh, kw] (overwritten) from x and gy.</summary>
+    void Conv2dBackwardWeight(in ConvSpec s, Storage x, long xOffset, Storage gy, long gyOffset, Storage gw, long gwOffset)
+        => ConvFallback.Conv2dBackwardWeight(this, s, x, xOffset, gy, gyOffset, gw, gwOffset);
+
+    /// <summary>ConvTranspose2d over the batch: y [N, Cout, outH, outW] (overwritten), w [Cin, Cout/groups, kh, kw].</summary>
+    void ConvTranspose2dForward(in ConvSpec s, Storage x, long xOffset, Storage w, long wOffset, Storage? bias, long biasOffset, Storage y, long yOffset)
+        => ConvFallback.ConvTranspose2dForward(this, s, x, xOffset, w, wOffset, bias, biasOffset, y, yOffset);
+
+    void ConvTranspose2dBackwardData(in ConvSpec s, Storage gy, long gyOffset, Storage w, long wOffset, Storage gx, long gxOffset)
+        => ConvFallback.ConvTranspose2dBackwardData(this, s, gy, gyOffset, w, wOffset, gx, gxOffset);
+
+    void ConvTranspose2dBackwardWeight(in ConvSpec s, Storage x, long xOffset, Storage gy, long gyOffset, Storage gw, long gwOffset)
+        => ConvFallback.ConvTranspose2dBackwardWeight(this, s, x, xOffset, gy, gyOffset, gw, gwOffset);
+
+    // ---------------------------------------------------------------- fused attention (optional)
+
+    /// <summary>True when <see cref="AttentionForward"/>/<see cref="AttentionBackward"/> are implemented; otherwise
+    /// Ops.ScaledDotProductAttention composes MatMul/Softmax.</summary>
+    bool SupportsFusedAttention => false;
+
+    /// <summary>out [BH, Tq, D] = softmax(scale q k^T + mask (+ causal)) v with q [BH, Tq, D], k and v [BH, Tk, D]
+    /// (bh = b*heads + h), all contiguous. mask (optional) is additive: element (b, h, i, j) at maskOffset + b*maskBatchStride
+    /// + h*maskHeadStride + i*maskRowStride + j. Writes the row log-sum-exp [BH, Tq] for the backward. Fully masked rows give 0.</summary>
+    void AttentionForward(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
+                          Storage q, long qOffset, Storage k, long kOffset, Storage v, long vOffset,
+                          Storage? mask, long maskOffset, long maskBatchStride, long maskHeadStride, long maskRowStride,
+                          Storage output, long outOffset, Storage logSumExp, long lseOffset)
+        => throw new NotSupportedException("This backend has no fused attention.");
+
+    /// <summary>dQ, dK, dV (overwritten) from dOut, recomputing probabilities from logSumExp.</summary>
+    void AttentionBackward(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
+                           Storage q, long qOffset, Storage k, long kOffset, Storage v, long vOffset,
+                           Storage? mask, long maskOffset, long maskBatchStride, long maskHeadStride, long maskRowStride,
+                           Storage output, long outOffset, Storage logSumExp, long lseOffset, Storage dOut, long dOutOffset,
+                           Storage dQ, long dQOffset, Storage dK, long dKOffset, Storage dV, long dVOffset)
+        => throw new NotSupportedException("This backend has no fused attention.");
+
     // ---------------------------------------------------------------- pooling and resampling (planes = N*C)
 
     /// <summary>Max pooling of contiguous [planes, h, w]; argmax (flat h*w index per output, -1 if the window is empty) into an I32 storage.</summary>
