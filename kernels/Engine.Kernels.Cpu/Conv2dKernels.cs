@@ -28,8 +28,10 @@ public readonly record struct Conv2dShape(int Batch, int InChannels, int Height,
     }
 }
 
-/// <summary>Conv2d forward, backward-data and backward-weight as im2col + GEMM per (image, group); 1x1 stride-1
-/// unpadded convolutions skip im2col. The column buffer is pooled. The naive reference is
+/// <summary>Conv2d forward, backward-data and backward-weight as implicit GEMMs per (image, group): the im2col
+/// matrix is packed straight from the image into the GEMM panels (<see cref="Im2ColPackB"/>), never materialised.
+/// Stride-1 backward-data runs as a forward convolution of dOutput with the flipped, transposed weights; other
+/// strides use GEMM + col2im. 1x1 stride-1 unpadded convolutions are plain GEMMs. The naive reference is
 /// <see cref="ConvReference"/>.</summary>
 public static unsafe class Conv2dKernels
 {
@@ -45,31 +47,26 @@ public static unsafe class Conv2dKernels
         var g = s.Geometry;
         int cg = s.InChannels / s.Groups, kg = s.OutChannels / s.Groups;
         int hw = s.Height * s.Width, ohw = g.ColCols, kdim = g.ColRows;
-        float[]? col = g.IsPointwise ? null : ArrayPool<float>.Shared.Rent(kdim * ohw);
-        try
+        fixed (float* px = input, pw = weight, py = output)
         {
             for (int n = 0; n < s.Batch; n++)
             for (int grp = 0; grp < s.Groups; grp++)
             {
-                int x0 = inOff + (n * s.InChannels + grp * cg) * hw;
-                int y0 = outOff + (n * s.OutChannels + grp * kg) * ohw;
-                int w0 = wOff + grp * kg * kdim;
-                if (col == null)
-                    Gemm.Sgemm(false, false, kg, ohw, kdim, 1f, weight, w0, kdim, input, x0, hw, 0f, output, y0, ohw);
+                long x0 = inOff + ((long)n * s.InChannels + grp * cg) * hw;
+                long y0 = outOff + ((long)n * s.OutChannels + grp * kg) * ohw;
+                long w0 = wOff + (long)grp * kg * kdim;
+                if (g.IsPointwise)
+                    Gemm.WithPacker(false, kg, ohw, kdim, 1f, pw + w0, kdim, new MatrixPackB(px + x0, hw, false), 0f, py + y0, ohw);
                 else
-                {
-                    Im2Col.Forward(g, input, x0, col, 0);
-                    Gemm.Sgemm(false, false, kg, ohw, kdim, 1f, weight, w0, kdim, col, 0, ohw, 0f, output, y0, ohw);
-                }
+                    Gemm.WithPacker(false, kg, ohw, kdim, 1f, pw + w0, kdim, new Im2ColPackB(g, px + x0), 0f, py + y0, ohw);
                 if (bias != null)
                     for (int k = 0; k < kg; k++)
                     {
-                        var plane = output.AsSpan(y0 + k * ohw, ohw);
+                        var plane = new Span<float>(py + y0 + (long)k * ohw, ohw);
                         System.Numerics.Tensors.TensorPrimitives.Add(plane, bias[biasOff + grp * kg + k], plane);
                     }
             }
         }
-        finally { if (col != null) ArrayPool<float>.Shared.Return(col); }
     }
 
     /// <summary>dInput = conv^T(dOutput, weight). Overwrites dInput.</summary>
@@ -83,26 +80,51 @@ public static unsafe class Conv2dKernels
         var g = s.Geometry;
         int cg = s.InChannels / s.Groups, kg = s.OutChannels / s.Groups;
         int hw = s.Height * s.Width, ohw = g.ColCols, kdim = g.ColRows;
-        float[]? col = g.IsPointwise ? null : ArrayPool<float>.Shared.Rent(kdim * ohw);
+        int padH = s.DilationH * (s.KernelH - 1) - s.PadH, padW = s.DilationW * (s.KernelW - 1) - s.PadW;
+        bool asForward = !g.IsPointwise && s.StrideH == 1 && s.StrideW == 1 && padH >= 0 && padW >= 0;
+        // As a forward convolution: dOutput (kg channels, OutH x OutW) with weights flipped in space and
+        // transposed to [cg, kg, KH, KW], padding dilation*(kernel-1) - pad: its output is exactly Height x Width.
+        var flippedGeometry = new ConvGeometry(kg, s.OutH, s.OutW, s.KernelH, s.KernelW, 1, 1, padH, padW, s.DilationH, s.DilationW);
+        float[]? scratch = g.IsPointwise ? null : ArrayPool<float>.Shared.Rent(asForward ? kdim * kg : kdim * ohw);
         try
         {
-            for (int n = 0; n < s.Batch; n++)
-            for (int grp = 0; grp < s.Groups; grp++)
+            fixed (float* pdy = dOutput, pw = weight, pdx = dInput, pscr = scratch)
             {
-                int x0 = dInOff + (n * s.InChannels + grp * cg) * hw;
-                int y0 = dOutOff + (n * s.OutChannels + grp * kg) * ohw;
-                int w0 = wOff + grp * kg * kdim;
-                if (col == null)
-                    Gemm.Sgemm(true, false, kdim, ohw, kg, 1f, weight, w0, kdim, dOutput, y0, ohw, 0f, dInput, x0, hw);
-                else
+                for (int grp = 0; grp < s.Groups; grp++)
                 {
-                    Gemm.Sgemm(true, false, kdim, ohw, kg, 1f, weight, w0, kdim, dOutput, y0, ohw, 0f, col, 0, ohw);
-                    dInput.AsSpan(x0, cg * hw).Clear();
-                    Im2Col.Backward(g, col, 0, dInput, x0);
+                    long w0 = wOff + (long)grp * kg * kdim;
+                    if (asForward) FlipTranspose(pw + w0, kg, cg, s.KernelH * s.KernelW, pscr);
+                    for (int n = 0; n < s.Batch; n++)
+                    {
+                        long x0 = dInOff + ((long)n * s.InChannels + grp * cg) * hw;
+                        long y0 = dOutOff + ((long)n * s.OutChannels + grp * kg) * ohw;
+                        if (g.IsPointwise)
+                            Gemm.WithPacker(true, kdim, ohw, kg, 1f, pw + w0, kdim, new MatrixPackB(pdy + y0, ohw, false), 0f, pdx + x0, hw);
+                        else if (asForward)
+                            Gemm.WithPacker(false, cg, hw, flippedGeometry.ColRows, 1f, pscr, flippedGeometry.ColRows, new Im2ColPackB(flippedGeometry, pdy + y0), 0f, pdx + x0, hw);
+                        else
+                        {
+                            Gemm.WithPacker(true, kdim, ohw, kg, 1f, pw + w0, kdim, new MatrixPackB(pdy + y0, ohw, false), 0f, pscr, ohw);
+                            new Span<float>(pdx + x0, cg * hw).Clear();
+                            Im2Col.Backward(g, scratch!, 0, dInput, (int)x0);
+                        }
+                    }
                 }
             }
         }
-        finally { if (col != null) ArrayPool<float>.Shared.Return(col); }
+        finally { if (scratch != null) ArrayPool<float>.Shared.Return(scratch); }
+    }
+
+    /// <summary>dst[c, k, r] = w[k, c, taps - 1 - r] for w [kg, cg, taps]: the weights of the adjoint convolution.</summary>
+    private static void FlipTranspose(float* w, int kg, int cg, int taps, float* dst)
+    {
+        for (int k = 0; k < kg; k++)
+        for (int c = 0; c < cg; c++)
+        {
+            float* src = w + ((long)k * cg + c) * taps;
+            float* d = dst + ((long)c * kg + k) * taps;
+            for (int r = 0; r < taps; r++) d[r] = src[taps - 1 - r];
+        }
     }
 
     /// <summary>dWeight = sum over the batch of dOutput x im2col(input)^T, and dBias (when non-null) = sum of
@@ -119,26 +141,21 @@ public static unsafe class Conv2dKernels
         int cg = s.InChannels / s.Groups, kg = s.OutChannels / s.Groups;
         int hw = s.Height * s.Width, ohw = g.ColCols, kdim = g.ColRows;
         if (s.Batch == 0) dWeight.AsSpan(dWOff, (int)s.WeightSize).Clear();
-        float[]? col = g.IsPointwise ? null : ArrayPool<float>.Shared.Rent(kdim * ohw);
-        try
+        fixed (float* px = input, pdy = dOutput, pdw = dWeight)
         {
             for (int n = 0; n < s.Batch; n++)
             for (int grp = 0; grp < s.Groups; grp++)
             {
-                int x0 = inOff + (n * s.InChannels + grp * cg) * hw;
-                int y0 = dOutOff + (n * s.OutChannels + grp * kg) * ohw;
-                int w0 = dWOff + grp * kg * kdim;
+                long x0 = inOff + ((long)n * s.InChannels + grp * cg) * hw;
+                long y0 = dOutOff + ((long)n * s.OutChannels + grp * kg) * ohw;
+                long w0 = dWOff + (long)grp * kg * kdim;
                 float beta = n == 0 ? 0f : 1f;
-                if (col == null)
-                    Gemm.Sgemm(false, true, kg, kdim, ohw, 1f, dOutput, y0, ohw, input, x0, hw, beta, dWeight, w0, kdim);
+                if (g.IsPointwise)
+                    Gemm.WithPacker(false, kg, kdim, ohw, 1f, pdy + y0, ohw, new MatrixPackB(px + x0, hw, true), beta, pdw + w0, kdim);
                 else
-                {
-                    Im2Col.Forward(g, input, x0, col, 0);
-                    Gemm.Sgemm(false, true, kg, kdim, ohw, 1f, dOutput, y0, ohw, col, 0, ohw, beta, dWeight, w0, kdim);
-                }
+                    Gemm.WithPacker(false, kg, kdim, ohw, 1f, pdy + y0, ohw, new Im2ColTransposedPackB(g, px + x0), beta, pdw + w0, kdim);
             }
         }
-        finally { if (col != null) ArrayPool<float>.Shared.Return(col); }
         if (dBias != null) BiasBackward(s.Batch, s.OutChannels, s.OutH * s.OutW, dOutput, dOutOff, dBias, dBiasOff);
     }
 

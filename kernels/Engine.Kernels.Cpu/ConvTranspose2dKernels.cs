@@ -35,9 +35,9 @@ public readonly record struct ConvTranspose2dShape(int Batch, int InChannels, in
     }
 }
 
-/// <summary>Transposed convolution as GEMM + col2im (forward) and im2col + GEMM (backward), per (image, group).
+/// <summary>Transposed convolution as GEMM + col2im (forward) and implicit-im2col GEMMs (backward), per (image, group).
 /// The naive reference is <see cref="ConvReference"/>.</summary>
-public static class ConvTranspose2dKernels
+public static unsafe class ConvTranspose2dKernels
 {
     /// <summary>output = convT(input, weight) + bias (bias may be null). Overwrites output.</summary>
     public static void Forward(in ConvTranspose2dShape s, float[] input, int inOff, float[] weight, int wOff,
@@ -90,25 +90,20 @@ public static class ConvTranspose2dKernels
         var g = s.Geometry;
         int cig = s.InChannels / s.Groups, cog = s.OutChannels / s.Groups;
         int hw = s.Height * s.Width, ohw = s.OutH * s.OutW, rows = g.ColRows;
-        float[]? col = g.IsPointwise ? null : ArrayPool<float>.Shared.Rent(rows * hw);
-        try
+        fixed (float* pdy = dOutput, pw = weight, pdx = dInput)
         {
             for (int n = 0; n < s.Batch; n++)
             for (int grp = 0; grp < s.Groups; grp++)
             {
-                int x0 = dInOff + (n * s.InChannels + grp * cig) * hw;
-                int y0 = dOutOff + (n * s.OutChannels + grp * cog) * ohw;
-                int w0 = wOff + grp * cig * rows;
-                if (col == null)
-                    Gemm.Sgemm(false, false, cig, hw, rows, 1f, weight, w0, rows, dOutput, y0, ohw, 0f, dInput, x0, hw);
+                long x0 = dInOff + ((long)n * s.InChannels + grp * cig) * hw;
+                long y0 = dOutOff + ((long)n * s.OutChannels + grp * cog) * ohw;
+                long w0 = wOff + (long)grp * cig * rows;
+                if (g.IsPointwise)
+                    Gemm.WithPacker(false, cig, hw, rows, 1f, pw + w0, rows, new MatrixPackB(pdy + y0, ohw, false), 0f, pdx + x0, hw);
                 else
-                {
-                    Im2Col.Forward(g, dOutput, y0, col, 0);
-                    Gemm.Sgemm(false, false, cig, hw, rows, 1f, weight, w0, rows, col, 0, hw, 0f, dInput, x0, hw);
-                }
+                    Gemm.WithPacker(false, cig, hw, rows, 1f, pw + w0, rows, new Im2ColPackB(g, pdy + y0), 0f, pdx + x0, hw);
             }
         }
-        finally { if (col != null) ArrayPool<float>.Shared.Return(col); }
     }
 
     /// <summary>dWeight = sum over the batch of input x im2col(dOutput)^T and dBias (when non-null) = sum of dOutput
@@ -125,26 +120,21 @@ public static class ConvTranspose2dKernels
         int cig = s.InChannels / s.Groups, cog = s.OutChannels / s.Groups;
         int hw = s.Height * s.Width, ohw = s.OutH * s.OutW, rows = g.ColRows;
         if (s.Batch == 0) dWeight.AsSpan(dWOff, (int)s.WeightSize).Clear();
-        float[]? col = g.IsPointwise ? null : ArrayPool<float>.Shared.Rent(rows * hw);
-        try
+        fixed (float* px = input, pdy = dOutput, pdw = dWeight)
         {
             for (int n = 0; n < s.Batch; n++)
             for (int grp = 0; grp < s.Groups; grp++)
             {
-                int x0 = inOff + (n * s.InChannels + grp * cig) * hw;
-                int y0 = dOutOff + (n * s.OutChannels + grp * cog) * ohw;
-                int w0 = dWOff + grp * cig * rows;
+                long x0 = inOff + ((long)n * s.InChannels + grp * cig) * hw;
+                long y0 = dOutOff + ((long)n * s.OutChannels + grp * cog) * ohw;
+                long w0 = dWOff + (long)grp * cig * rows;
                 float beta = n == 0 ? 0f : 1f;
-                if (col == null)
-                    Gemm.Sgemm(false, true, cig, rows, hw, 1f, input, x0, hw, dOutput, y0, ohw, beta, dWeight, w0, rows);
+                if (g.IsPointwise)
+                    Gemm.WithPacker(false, cig, rows, hw, 1f, px + x0, hw, new MatrixPackB(pdy + y0, ohw, true), beta, pdw + w0, rows);
                 else
-                {
-                    Im2Col.Forward(g, dOutput, y0, col, 0);
-                    Gemm.Sgemm(false, true, cig, rows, hw, 1f, input, x0, hw, col, 0, hw, beta, dWeight, w0, rows);
-                }
+                    Gemm.WithPacker(false, cig, rows, hw, 1f, px + x0, hw, new Im2ColTransposedPackB(g, pdy + y0), beta, pdw + w0, rows);
             }
         }
-        finally { if (col != null) ArrayPool<float>.Shared.Return(col); }
         if (dBias != null) Conv2dKernels.BiasBackward(s.Batch, s.OutChannels, ohw, dOutput, dOutOff, dBias, dBiasOff);
     }
 }

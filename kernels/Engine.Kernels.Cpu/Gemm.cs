@@ -71,10 +71,24 @@ public static unsafe class Gemm
     /// B), otherwise rows.</summary>
     private static void SplitOne(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc, int threads)
+        => SplitOne(transA, m, n, k, alpha, a, lda, new MatrixPackB(b, ldb, transB), beta, c, ldc, threads);
+
+    /// <summary>C = alpha * op(A) * B + beta * C with B produced by a packer (e.g. implicit im2col), multi-threaded
+    /// like <see cref="Sgemm"/>. No validation: callers check their own bounds.</summary>
+    internal static void WithPacker<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TPackB packB, float beta, float* c, int ldc) where TPackB : struct, IGemmPackB
+    {
+        if (m == 0 || n == 0) return;
+        long work = (long)m * n * k;
+        SplitOne(transA, m, n, k, alpha, a, lda, packB, beta, c, ldc, work < ParallelThreshold ? 1 : KernelThreading.MaxThreads);
+    }
+
+    private static void SplitOne<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
     {
         if (threads == 1)
         {
-            Region(transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            Region(transA, 0, m, 0, n, k, alpha, a, lda, b, beta, c, ldc);
             return;
         }
         int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
@@ -88,8 +102,8 @@ public static unsafe class Gemm
         {
             int u0 = (int)((long)units * t / parts), u1 = (int)((long)units * (t + 1) / parts);
             int s = u0 * unit, e = Math.Min(extent, u1 * unit);
-            if (splitN) Region(transA, transB, 0, m, s, e, k, alpha, a, lda, b, ldb, beta, c, ldc);
-            else Region(transA, transB, s, e, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            if (splitN) Region(transA, 0, m, s, e, k, alpha, a, lda, b, beta, c, ldc);
+            else Region(transA, s, e, 0, n, k, alpha, a, lda, b, beta, c, ldc);
         });
     }
 
@@ -104,11 +118,15 @@ public static unsafe class Gemm
 
     private static void Region(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        => Region(transA, m0, m1, n0, n1, k, alpha, a, lda, new MatrixPackB(b, ldb, transB), beta, c, ldc);
+
+    private static void Region<TPackB>(bool transA, int m0, int m1, int n0, int n1, int k, float alpha,
+        float* a, int lda, TPackB b, float beta, float* c, int ldc) where TPackB : struct, IGemmPackB
     {
         if (UseVector512)
-            GemmBlocked<Kernel512x8x32>.Run(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            GemmBlocked<Kernel512x8x32>.Run(transA, m0, m1, n0, n1, k, alpha, a, lda, b, beta, c, ldc);
         else
-            GemmBlocked<Kernel256x6x16>.Run(transA, transB, m0, m1, n0, n1, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            GemmBlocked<Kernel256x6x16>.Run(transA, m0, m1, n0, n1, k, alpha, a, lda, b, beta, c, ldc);
     }
 
     private static void ScaleC(float[] c, long off, int m, int n, int ldc, float beta)

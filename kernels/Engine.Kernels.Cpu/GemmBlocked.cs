@@ -4,9 +4,15 @@ namespace Engine.Kernels.Cpu;
 /// NR x MR micro-tiles) for one rectangular region of C, on the calling thread.</summary>
 internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmMicroKernel
 {
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Run(bool transA, bool transB, int m0, int m1, int n0, int n1, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        => Run(transA, m0, m1, n0, n1, k, alpha, a, lda, new MatrixPackB(b, ldb, transB), beta, c, ldc);
+
+    /// <summary>Same loop nest with op(B) supplied by a packer (a stored matrix, or one generated on the fly such as
+    /// an implicit im2col matrix).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TPackB>(bool transA, int m0, int m1, int n0, int n1, int k, float alpha,
+        float* a, int lda, TPackB packB, float beta, float* c, int ldc) where TPackB : struct, IGemmPackB
     {
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcMax = Math.Min(TKernel.KC, k);
@@ -24,7 +30,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
             {
                 int kc = Math.Min(kcMax, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;
-                GemmPacking.PackB(transB, b, ldb, pc, jc, kc, nc, nr, bp);
+                packB.Pack(pc, jc, kc, nc, nr, bp);
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);

@@ -20,14 +20,22 @@ internal unsafe interface IGemmMicroKernel
     static abstract void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta);
 }
 
+/// <summary>Cache-blocking sizes per micro-kernel (fields rather than constants so the benchmark harness can sweep
+/// them; they are read once per GEMM region). MC rows x KC of packed A stay in L2, KC x NR of packed B in L1.</summary>
+internal static class GemmTuning
+{
+    public static int Kc256 = 256, Mc256 = 144, Nc256 = 3072;
+    public static int Kc512 = 192, Mc512 = 144, Nc512 = 3072;
+}
+
 /// <summary>6 x 16 AVX2 kernel: 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.</summary>
 internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
 {
     public static int MR => 6;
     public static int NR => 16;
-    public static int KC => 256;
-    public static int MC => 144;
-    public static int NC => 3072;
+    public static int KC => GemmTuning.Kc256;
+    public static int MC => GemmTuning.Mc256;
+    public static int NC => GemmTuning.Nc256;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
@@ -94,9 +102,9 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
 {
     public static int MR => 8;
     public static int NR => 32;
-    public static int KC => 192;
-    public static int MC => 144;
-    public static int NC => 3072;
+    public static int KC => GemmTuning.Kc512;
+    public static int MC => GemmTuning.Mc512;
+    public static int NC => GemmTuning.Nc512;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)

@@ -55,6 +55,40 @@ public static unsafe class Im2Col
         }
     }
 
+    /// <summary>Columns [j0, j0 + count) of im2col row `row` (channel c, window offset (r, s)) into dst: the
+    /// output positions are walked output row by output row, each run a copy of an input row span with zero edges.</summary>
+    internal static void RowSegment(in ConvGeometry g, float* image, int row, int j0, int count, float* dst)
+    {
+        int s = row % g.KernelW, r = row / g.KernelW % g.KernelH, c = row / (g.KernelW * g.KernelH);
+        int outW = g.OutW, strideW = g.StrideW;
+        float* plane = image + (long)c * g.Height * g.Width;
+        int colOffset = s * g.DilationW - g.PadW;
+        int owLo = Math.Clamp(CeilDiv(-colOffset, strideW), 0, outW);
+        int owHi = Math.Clamp(CeilDiv(g.Width - colOffset, strideW), owLo, outW);
+        int oh = j0 / outW, ow = j0 % outW;
+        for (int done = 0; done < count; oh++, ow = 0)
+        {
+            int run = Math.Min(outW - ow, count - done);
+            float* d = dst + done - ow; // d[x] is output column x of this output row
+            int ih = oh * g.StrideH - g.PadH + r * g.DilationH;
+            if ((uint)ih >= (uint)g.Height)
+                new Span<float>(d + ow, run).Clear();
+            else
+            {
+                float* src = plane + (long)ih * g.Width + colOffset;
+                int end = ow + run;
+                int lo = Math.Clamp(owLo, ow, end), hi = Math.Clamp(owHi, lo, end);
+                for (int x = ow; x < lo; x++) d[x] = 0;
+                if (strideW == 1)
+                    new ReadOnlySpan<float>(src + lo, hi - lo).CopyTo(new Span<float>(d + lo, hi - lo));
+                else
+                    for (int x = lo; x < hi; x++) d[x] = src[x * strideW];
+                for (int x = hi; x < end; x++) d[x] = 0;
+            }
+            done += run;
+        }
+    }
+
     /// <summary>Adds col[ColRows, ColCols] back into image[Channels, Height, Width] (the adjoint of Forward).</summary>
     public static void Backward(in ConvGeometry g, float[] col, int colOff, float[] image, int imageOff)
     {

@@ -8,13 +8,15 @@ internal sealed unsafe class PackBuffers
 {
     [ThreadStatic] private static PackBuffers? _current;
 
-    private float* _a, _b;
-    private nuint _aLen, _bLen;
+    private float* _a, _b, _t;
+    private nuint _aLen, _bLen, _tLen;
 
     public static PackBuffers Current => _current ??= new PackBuffers();
 
     public float* A(long floats) => Ensure(ref _a, ref _aLen, floats);
     public float* B(long floats) => Ensure(ref _b, ref _bLen, floats);
+    /// <summary>Scratch for packers that stage data before packing (implicit im2col rows).</summary>
+    public float* Temp(long floats) => Ensure(ref _t, ref _tLen, floats);
 
     private static float* Ensure(ref float* p, ref nuint len, long floats)
     {
@@ -30,5 +32,6 @@ internal sealed unsafe class PackBuffers
     {
         if (_a != null) NativeMemory.AlignedFree(_a);
         if (_b != null) NativeMemory.AlignedFree(_b);
+        if (_t != null) NativeMemory.AlignedFree(_t);
     }
 }

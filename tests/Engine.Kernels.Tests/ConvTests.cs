@@ -17,6 +17,7 @@ public class ConvTests
         [3, 4, 12, 12, 8, 5, 5, 3, 2, 1, 1],
         [1, 16, 13, 13, 20, 3, 3, 1, 1, 1, 1],
         [1, 8, 6, 6, 8, 1, 1, 2, 0, 1, 4],   // strided 1x1 goes through im2col
+        [1, 3, 5, 5, 4, 1, 1, 1, 1, 1, 1],   // padded 1x1: backward-data cannot run as a forward conv
     ];
 
     [Theory]

@@ -13,6 +13,7 @@ public sealed class BenchCommand : ICliCommand
         bench.Subcommands.Add(Peak());
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(AttentionCommand());
+        bench.Subcommands.Add(ConvCommand());
         return bench;
     }
 
@@ -78,6 +79,29 @@ public sealed class BenchCommand : ICliCommand
             Print(AttentionBench.Run(Positive(p.GetValue(heads), "--heads"), Positive(p.GetValue(tokens), "--tokens"),
                 Positive(p.GetValue(dim), "--dim"), Positive(p.GetValue(threads), "--threads"), Positive(p.GetValue(batch), "--batch"),
                 p.GetValue(causal)), p.GetValue(json));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command ConvCommand()
+    {
+        var n = IntOption("--n", "Batch size.", 1);
+        var c = IntOption("--c", "Input channels.", 64);
+        var h = IntOption("--h", "Input height.", 104);
+        var w = IntOption("--w", "Input width.", 104);
+        var k = IntOption("--k", "Output channels.", 64);
+        var kernel = IntOption("--kernel", "Square kernel size (padding kernel/2).", 3);
+        var stride = IntOption("--stride", "Stride.", 1);
+        var forwardOnly = new Option<bool>("--forward-only") { Description = "Skip the backward passes." };
+        var threads = ThreadsOption();
+        var json = JsonOption();
+        var cmd = new Command("conv", "Conv2d forward (and backward) via im2col + GEMM.") { n, c, h, w, k, kernel, stride, forwardOnly, threads, json };
+        cmd.SetAction(p =>
+        {
+            Print(ConvBench.Run(Positive(p.GetValue(n), "--n"), Positive(p.GetValue(c), "--c"), Positive(p.GetValue(h), "--h"),
+                Positive(p.GetValue(w), "--w"), Positive(p.GetValue(k), "--k"), Positive(p.GetValue(kernel), "--kernel"),
+                Positive(p.GetValue(stride), "--stride"), Positive(p.GetValue(threads), "--threads"), !p.GetValue(forwardOnly)), p.GetValue(json));
             return 0;
         });
         return cmd;

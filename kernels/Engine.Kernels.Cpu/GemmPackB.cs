@@ -1,0 +1,15 @@
+namespace Engine.Kernels.Cpu;
+
+/// <summary>Source of the B operand for the blocked GEMM: packs op(B)[p0..p0+kc, j0..j0+nc] into ceil(nc/nr) panels
+/// of kc steps x nr floats (zero-padded), like <see cref="GemmPacking.PackB"/>. Structs, so the driver is
+/// specialised per source.</summary>
+internal unsafe interface IGemmPackB
+{
+    void Pack(int p0, int j0, int kc, int nc, int nr, float* dst);
+}
+
+/// <summary>A stored row-major matrix B (or B^T).</summary>
+internal readonly unsafe struct MatrixPackB(float* b, int ldb, bool transB) : IGemmPackB
+{
+    public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst) => GemmPacking.PackB(transB, b, ldb, p0, j0, kc, nc, nr, dst);
+}
