@@ -12,6 +12,8 @@ public static class ImagePreprocessor
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(config);
         var (rw, rh) = config.ResizedSize(image.Width, image.Height);
+        if (config.DoResize && config.Letterbox)
+            return rw == image.Width && rh == image.Height ? image : Letterbox.Apply(image, rw, rh, config.LetterboxBorder, out _);
         var resized = rw == image.Width && rh == image.Height ? image : PilResize.Resize(image, rw, rh, config.Resample);
         return config.DoCenterCrop ? CenterCrop(resized, config.CropWidth, config.CropHeight, config.CropRounding) : resized;
     }

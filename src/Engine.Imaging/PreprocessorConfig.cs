@@ -27,6 +27,15 @@ public sealed record PreprocessorConfig
 
     public ResampleFilter Resample { get; init; } = ResampleFilter.Bilinear;
 
+    /// <summary>
+    /// CRIS's letterbox instead of a plain resize: fit inside Width×Height keeping the aspect ratio, centred, border
+    /// filled with <see cref="LetterboxBorder"/> (see <see cref="Letterbox"/>).
+    /// </summary>
+    public bool Letterbox { get; init; }
+
+    /// <summary>Border colour of the letterbox (CRIS: the CLIP mean colour).</summary>
+    public RgbColor LetterboxBorder { get; init; } = Engine.Imaging.Letterbox.ClipMeanBorder;
+
     public bool DoCenterCrop { get; init; }
     public int CropWidth { get; init; }
     public int CropHeight { get; init; }
@@ -65,6 +74,21 @@ public sealed record PreprocessorConfig
         RescaleByDivision = true,
         Mean = mean ?? OpenAiClipMean,
         Std = std ?? OpenAiClipStd,
+    };
+
+    /// <summary>
+    /// CRIS (RefDataset.convert): letterbox to size×size (bicubic, CLIP-mean border), x/255 in float32, OpenAI CLIP
+    /// mean/std.
+    /// </summary>
+    public static PreprocessorConfig Cris(int size = 416) => new()
+    {
+        Width = size,
+        Height = size,
+        Letterbox = true,
+        Resample = ResampleFilter.Bicubic,
+        RescaleByDivision = true,
+        Mean = OpenAiClipMean,
+        Std = OpenAiClipStd,
     };
 
     /// <summary>Training-time squash resize to a fixed size (bilinear, aspect not kept).</summary>
