@@ -1,4 +1,5 @@
 using Engine.Weights.Pickle;
+using Engine.Weights.Torch;
 using Xunit;
 
 namespace Engine.Weights.Tests;
@@ -167,6 +168,49 @@ public class HostilePickleTests
         var p2 = new PickleBuilder().Proto().Global("collections", "OrderedDict").EmptyTuple().Reduce()
             .Str("w").Tensor("FloatStorage", "0", 4, 0, new[] { 2, 2 }, new long[] { 3, 1 }).SetItem().Stop();
         Assert.Contains("past the storage", LoadZip(p2.ToArray(), new Dictionary<string, byte[]> { ["0"] = TorchZipBuilder.Floats(1, 2, 3, 4) }).Message);
+    }
+
+    [Fact]
+    public void ViewsThatMultiplyTheStoredDataAreRefusedBeforeAllocating()
+    {
+        // A one-float storage broadcast (stride 0) to 100M elements would allocate 400 MB.
+        var p = new PickleBuilder().Proto().Global("collections", "OrderedDict").EmptyTuple().Reduce()
+            .Str("w").Tensor("FloatStorage", "0", 1, 0, new[] { 100_000_000 }, new long[] { 0 }).SetItem().Stop();
+        var e = LoadZip(p.ToArray(), new Dictionary<string, byte[]> { ["0"] = TorchZipBuilder.Floats(1) });
+        Assert.Contains("would materialise 400000000 bytes from 4 bytes of storage", e.Message);
+    }
+
+    [Fact]
+    public void RepeatedlyCopyingABigContainerThroughTheMemoIsBounded()
+    {
+        // d = {0: 0, ..., 9999: 0}; then Counter(d) 200k times via the memo: 2e9 element copies for ~1.4 MB of input (the work bound is about one element copied per input byte).
+        var p = new PickleBuilder().Proto().Global("collections", "Counter").Put().EmptyDict().Put().Mark();
+        for (int i = 0; i < 10_000; i++) p.Int(i).Int(0);
+        p.SetItems().EmptyList().Mark();
+        for (int i = 0; i < 200_000; i++) p.Get(0).Get(1).Op('\x85').Reduce();
+        p.Appends().Stop();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<InvalidDataException>(() => SafeUnpickler.Loads(p.ToArray(), "bomb.pkl"));
+        Assert.Contains("far more work than its size justifies", e.Message);
+        // ~0.5 s of CPU when alone; the bound only separates "bounded" from "runs for minutes" on a loaded 2-core CI.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"took {sw.Elapsed}");
+    }
+
+    [Fact]
+    public void ABigTupleReusedAsADictKeyIsHashedOnce()
+    {
+        // t = (0, 1, ..., 49999); 50k SETITEMs d[t] = i through the memo must stay linear.
+        var p = new PickleBuilder().Proto().EmptyDict().Mark();
+        for (int i = 0; i < 50_000; i++) p.Int(i % 200);
+        p.Tuple().Put();
+        p.Op('0'); // pop the tuple, keep it in the memo
+        for (int i = 0; i < 50_000; i++) p.Get(0).Int(i % 200).SetItem();
+        p.Stop();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var d = Assert.IsType<PickleDict>(SafeUnpickler.Loads(p.ToArray()));
+        Assert.Equal(1, d.Count);
+        // ~0.5 s of CPU when alone; the bound only separates "bounded" from "runs for minutes" on a loaded 2-core CI.
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(60), $"took {sw.Elapsed}");
     }
 
     [Fact]

@@ -15,6 +15,10 @@ public sealed class PickleTuple : IReadOnlyList<object?>
     public static readonly PickleTuple Empty = new(Array.Empty<object?>());
     private readonly object?[] _items;
     public PickleTuple(object?[] items) => _items = items;
+    // Tuples that pass the hashability check contain no mutable containers, so their hash never changes; caching it
+    // (and the check) keeps a big tuple reused as a dict key through the memo from costing its size on every use.
+    internal int? CachedHash;
+    internal bool CheckedHashable;
     public object? this[int index] => _items[index];
     public int Count => _items.Length;
     public IEnumerator<object?> GetEnumerator() => ((IEnumerable<object?>)_items).GetEnumerator();
@@ -97,11 +101,13 @@ internal sealed class PickleKeyComparer : IEqualityComparer<object>
             case string or long or BigInteger or double or bool or PickleGlobal: return;
             case byte[]: return;
             case PickleTuple t:
+                if (t.CheckedHashable) return;
                 foreach (var item in t)
                 {
                     if (item is null) continue;
                     CheckHashable(item, depth + 1);
                 }
+                t.CheckedHashable = true;
                 return;
             default: throw new InvalidDataException($"a dict key of type {PickleText.TypeName(key)} is not hashable.");
         }
@@ -112,7 +118,8 @@ internal sealed class PickleKeyComparer : IEqualityComparer<object>
     private static bool Eq(object? a, object? b, int depth)
     {
         if (depth > MaxDepth) return false;
-        if (a is null || b is null) return a is null && b is null;
+        if (ReferenceEquals(a, b)) return true;
+        if (a is null || b is null) return false;
         return (a, b) switch
         {
             (byte[] x, byte[] y) => x.AsSpan().SequenceEqual(y),
@@ -136,9 +143,14 @@ internal sealed class PickleKeyComparer : IEqualityComparer<object>
             }
             case PickleTuple t:
             {
+                if (t.CachedHash is { } cached) return cached;
                 var h = new HashCode();
                 foreach (var item in t) h.Add(Hash(item, depth + 1));
-                return h.ToHashCode();
+                int value = h.ToHashCode();
+                // Keys pass CheckHashable (nesting <= MaxDepth) before they are hashed, so the depth cut-off never
+                // applies and the value is the same at any depth: safe to cache.
+                t.CachedHash = value;
+                return value;
             }
             default: return o.GetHashCode();
         }

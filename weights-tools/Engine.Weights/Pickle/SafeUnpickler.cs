@@ -25,6 +25,7 @@ public sealed class SafeUnpickler
     private readonly List<object?> _stack = new();
     private readonly List<int> _marks = new();
     private readonly Dictionary<long, object?> _memo = new();
+    private long _workLeft;
 
     /// <param name="file">Name used in error messages (the archive and record).</param>
     /// <param name="data">The pickle bytes.</param>
@@ -33,6 +34,9 @@ public sealed class SafeUnpickler
     {
         _file = file;
         _data = data;
+        // Handlers copy the containers they are given (Counter(d), set(l), ...). Through the memo one container can be
+        // passed again and again for a few bytes each, so their total work is bounded in proportion to the input.
+        _workLeft = data.Length + 100_000L;
         _persistentLoad = persistentLoad ?? (pid => throw new InvalidDataException($"{file}: persistent id {PickleText.TypeName(pid)} found but this pickle has no storage archive."));
     }
 
@@ -177,6 +181,7 @@ public sealed class SafeUnpickler
                     var callee = Pop();
                     if (args is not PickleTuple t) throw Bad($"REDUCE arguments are {PickleText.TypeName(args)}, not a tuple");
                     if (callee is not PickleGlobal g) throw UnsafeCheckpoint.Refuse($"{_file}: REDUCE calls {PickleText.TypeName(callee)}, which is not an allow-listed global.");
+                    ChargeWork(t);
                     Push(PickleAllowList.Call(_file, g, t));
                     break;
                 }
@@ -217,6 +222,23 @@ public sealed class SafeUnpickler
                     throw Bad($"unknown pickle opcode 0x{op:x2} at byte {at}");
             }
         }
+    }
+
+    private void ChargeWork(PickleTuple args)
+    {
+        long work = 1 + args.Count;
+        foreach (var a in args)
+            work += a switch
+            {
+                PickleDict d => d.Count,
+                List<object?> l => l.Count,
+                PickleTuple t => t.Count,
+                string s => s.Length,
+                byte[] b => b.Length,
+                _ => 0,
+            };
+        _workLeft -= work;
+        if (_workLeft < 0) throw Bad("the pickle asks for far more work than its size justifies (a decompression bomb?)");
     }
 
     // ------------------------------------------------------------------ stack helpers

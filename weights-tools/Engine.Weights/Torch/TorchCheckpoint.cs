@@ -76,6 +76,7 @@ public sealed class TorchCheckpoint : IDisposable
     internal static Dictionary<string, Tensor> MaterializeRefs(IEnumerable<KeyValuePair<string, TorchTensorRef>> refs)
     {
         var list = refs.ToList();
+        CheckAmplification(list);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var group in list.GroupBy(kv => (kv.Value.Storage.Source, kv.Value.Storage.Key)))
         {
@@ -93,6 +94,21 @@ public sealed class TorchCheckpoint : IDisposable
         var ordered = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, _) in list) ordered[name] = result[name];
         return ordered;
+    }
+
+    // Views may share storages (tied weights, flat parameter buffers), so the tensors can legitimately add up to a bit
+    // more than the stored bytes; a pickle that points thousands of views at one big storage would otherwise turn a small
+    // file into an unbounded allocation. Allow 4x the stored bytes plus 256 MiB of slack.
+    private static void CheckAmplification(List<KeyValuePair<string, TorchTensorRef>> refs)
+    {
+        if (refs.Count == 0) return;
+        long stored = refs.Select(r => r.Value.Storage).Distinct().Sum(s => s.ByteLength);
+        double wanted = 0; // double: stride-0 views can describe more elements than a long counts in bytes
+        foreach (var (_, r) in refs) wanted += (double)r.Numel * r.DType.ByteSize();
+        double allowed = 4.0 * stored + (256L << 20);
+        if (wanted > allowed)
+            throw new InvalidDataException($"{refs[0].Value.Storage.Source.File}: {refs.Count} tensors would materialise {wanted:0} bytes from {stored} bytes of storage; " +
+                                           "refusing a checkpoint whose views multiply its data this much.");
     }
 
     public void Dispose() => _archive.Dispose();
