@@ -35,90 +35,14 @@ public static unsafe class FlashAttention
             return;
         }
 
-        int qBlocks = (tq + QueryBlock - 1) / QueryBlock;
-        int tasks = batchHeads * qBlocks;
-        long flops = 4L * batchHeads * tq * tk * d;
-        int workers = flops < (1 << 20) ? 1 : Math.Min(KernelThreading.MaxThreads, tasks);
-        int next = 0;
         fixed (float* pq = q, pk = k, pv = v, po = output, pl = logSumExp, pm = mask?.Values)
         {
-            float* q0 = pq + qOff, k0 = pk + kOff, v0 = pv + vOff, o0 = po + outOff, l0 = pl == null ? null : pl + lseOff, m0 = pm;
-            KernelThreading.For(workers, _ =>
-            {
-                var scores = ArrayPool<float>.Shared.Rent(QueryBlock * KeyBlock + 3 * QueryBlock);
-                try
-                {
-                    fixed (float* s = scores)
-                    {
-                        int t;
-                        while ((t = Interlocked.Increment(ref next) - 1) < tasks)
-                            ForwardBlock(t / qBlocks, t % qBlocks, heads, tq, tk, d, scale, causal, q0, k0, v0, mask, m0, o0, l0, s);
-                    }
-                }
-                finally { ArrayPool<float>.Shared.Return(scores); }
-            });
-        }
-    }
-
-    /// <summary>One query block of one head: online softmax over key blocks, accumulating straight into output.</summary>
-    private static void ForwardBlock(int bh, int qb, int heads, int tq, int tk, int d, float scale, bool causal,
-        float* q, float* k, float* v, AttentionMask? mask, float* maskValues, float* output, float* lse, float* scratch)
-    {
-        int qStart = qb * QueryBlock, bq = Math.Min(QueryBlock, tq - qStart);
-        float* qBlk = q + ((long)bh * tq + qStart) * d;
-        float* oBlk = output + ((long)bh * tq + qStart) * d;
-        float* kHead = k + (long)bh * tk * d, vHead = v + (long)bh * tk * d;
-        float* s = scratch;
-        float* rowMax = scratch + QueryBlock * KeyBlock, rowSum = rowMax + QueryBlock, corr = rowSum + QueryBlock;
-        new Span<float>(rowMax, bq).Fill(float.NegativeInfinity);
-        new Span<float>(rowSum, bq).Clear();
-        int kEnd = causal ? Math.Min(tk, qStart + bq) : tk;
-        for (int kStart = 0; kStart < kEnd; kStart += KeyBlock)
-        {
-            int bk = Math.Min(KeyBlock, kEnd - kStart);
-            Gemm.Serial(false, true, bq, bk, d, scale, qBlk, d, kHead + (long)kStart * d, d, 0f, s, KeyBlock);
-            for (int r = 0; r < bq; r++)
-            {
-                var row = new Span<float>(s + r * KeyBlock, bk);
-                int query = qStart + r;
-                if (mask is { } mk)
-                    TensorPrimitives.Add(row, new ReadOnlySpan<float>(maskValues + mk.RowStart(bh, heads, query) + kStart, bk), row);
-                if (causal && query + 1 - kStart < bk) row[Math.Max(0, query + 1 - kStart)..].Fill(float.NegativeInfinity);
-                float mNew = Math.Max(rowMax[r], TensorPrimitives.Max(row));
-                if (float.IsNegativeInfinity(mNew))
-                {
-                    row.Clear(); // nothing visible yet in this row
-                    corr[r] = 1f;
-                    continue;
-                }
-                TensorPrimitives.Subtract(row, mNew, row);
-                TensorPrimitives.Exp(row, row);
-                float c = MathF.Exp(rowMax[r] - mNew); // 0 when the row had nothing visible before
-                rowSum[r] = rowSum[r] * c + TensorPrimitives.Sum(row);
-                rowMax[r] = mNew;
-                corr[r] = c;
-            }
-            bool first = kStart == 0;
-            if (!first)
-                for (int r = 0; r < bq; r++)
-                    if (corr[r] != 1f)
-                    {
-                        var orow = new Span<float>(oBlk + (long)r * d, d);
-                        TensorPrimitives.Multiply(orow, corr[r], orow);
-                    }
-            Gemm.Serial(false, false, bq, d, bk, 1f, s, KeyBlock, vHead + (long)kStart * d, d, first ? 0f : 1f, oBlk, d);
-        }
-        for (int r = 0; r < bq; r++)
-        {
-            var orow = new Span<float>(oBlk + (long)r * d, d);
-            if (rowSum[r] == 0) // every key masked
-            {
-                orow.Clear();
-                if (lse != null) lse[(long)bh * tq + qStart + r] = float.NegativeInfinity;
-                continue;
-            }
-            TensorPrimitives.Multiply(orow, 1f / rowSum[r], orow);
-            if (lse != null) lse[(long)bh * tq + qStart + r] = rowMax[r] + MathF.Log(rowSum[r]);
+            if (Gemm.UseVector512)
+                FlashAttentionForward<Kernel512x8x32>.Run(batchHeads, heads, tq, tk, d, scale, causal, pq + qOff, pk + kOff, pv + vOff,
+                    mask, pm, po + outOff, pl == null ? null : pl + lseOff);
+            else
+                FlashAttentionForward<Kernel256x6x16>.Run(batchHeads, heads, tq, tk, d, scale, causal, pq + qOff, pk + kOff, pv + vOff,
+                    mask, pm, po + outOff, pl == null ? null : pl + lseOff);
         }
     }
 

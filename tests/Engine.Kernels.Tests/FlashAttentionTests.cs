@@ -5,6 +5,7 @@ namespace Engine.Kernels.Tests;
 
 /// <summary>Fused attention forward (output, logsumexp) and backward (dQ, dK, dV) against the double-precision
 /// naive reference, across block boundaries, masks and causal masking.</summary>
+[Collection("KernelChoice")]
 public class FlashAttentionTests
 {
     public enum MaskKind { None, Padding, Full }
@@ -16,7 +17,24 @@ public class FlashAttentionTests
     [InlineData(2, 1, 200, 140, 8, true, MaskKind.Full)]
     [InlineData(1, 1, 5, 7, 3, false, MaskKind.Full)]
     [InlineData(1, 4, 1, 300, 64, false, MaskKind.Padding)]
+    [InlineData(1, 2, 130, 250, 20, true, MaskKind.None)]
     public void MatchesReference(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
+        => Check(batch, heads, tq, tk, d, causal, maskKind);
+
+    /// <summary>The AVX-512 blocking (8 x 32 tiles, other block sizes), emulated where not accelerated.</summary>
+    [Theory]
+    [InlineData(2, 1, 100, 230, 24, true, MaskKind.Full)]
+    [InlineData(1, 2, 70, 50, 16, false, MaskKind.Padding)]
+    [InlineData(1, 1, 100, 230, 24, true, MaskKind.None)]
+    public void MatchesReference_Vector512(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
+    {
+        var saved = Gemm.ForcedKernel;
+        Gemm.ForcedKernel = Gemm.KernelChoice.Vector512;
+        try { Check(batch, heads, tq, tk, d, causal, maskKind); }
+        finally { Gemm.ForcedKernel = saved; }
+    }
+
+    private static void Check(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
     {
         int bh = batch * heads;
         float scale = 1f / MathF.Sqrt(d);

@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>The fused attention forward pass, computed transposed so no operand is packed inside the key loop:
+/// S^T = K Q^T comes out of the micro-kernel already in the panel layout the next product O^T += V^T P^T reads as
+/// its B operand (keys x NR queries), and the online softmax runs down the key axis with NR queries per vector.
+/// K (as A panels) and V^T (as A panels per key block) are packed once per head, Q^T once per query block.</summary>
+internal static unsafe class FlashAttentionForward<TKernel> where TKernel : struct, IGemmMicroKernel
+{
+    private static int QueryBlock => TKernel.NR * 6;
+    private static int KeyBlock => TKernel.MR * 16;
+
+    private readonly struct Job
+    {
+        public required int Heads { get; init; }
+        public required int Tq { get; init; }
+        public required int Tk { get; init; }
+        public required int D { get; init; }
+        public required float Scale { get; init; }
+        public required bool Causal { get; init; }
+        public required AttentionMask? Mask { get; init; }
+        public required nint MaskValues { get; init; }
+        public required nint Q { get; init; }
+        public required nint Output { get; init; }
+        public required nint Lse { get; init; }
+        public required nint KPacked { get; init; }
+        public required nint VPacked { get; init; }
+        public required long KStride { get; init; }
+        public required long VStride { get; init; }
+    }
+
+    public static void Run(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
+        float* q, float* k, float* v, AttentionMask? mask, float* maskValues, float* output, float* lse)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, bq = QueryBlock, bkMax = KeyBlock;
+        int dPad = RoundUp(d, mr);
+        int kBlocks = (tk + bkMax - 1) / bkMax, qBlocks = (tq + bq - 1) / bq;
+        long kStride = (long)RoundUp(tk, mr) * d + 16, vStride = (long)kBlocks * dPad * bkMax + 16;
+        long packedFloats = batchHeads * (kStride + vStride);
+        float[] packed = ArrayPool<float>.Shared.Rent((int)Math.Min(packedFloats, int.MaxValue));
+        if (packedFloats > int.MaxValue) throw new ArgumentException("Attention: K/V too large to pack.");
+        try
+        {
+            fixed (float* pp = packed)
+            {
+                var job = new Job
+                {
+                    Heads = heads, Tq = tq, Tk = tk, D = d, Scale = scale, Causal = causal, Mask = mask,
+                    MaskValues = (nint)maskValues, Q = (nint)q, Output = (nint)output, Lse = (nint)lse,
+                    KPacked = (nint)pp, VPacked = (nint)(pp + batchHeads * kStride), KStride = kStride, VStride = vStride,
+                };
+                long flops = 4L * batchHeads * tq * tk * d;
+                int packWorkers = flops < (1 << 20) ? 1 : Math.Min(KernelThreading.MaxThreads, batchHeads);
+                KernelThreading.For(packWorkers, w =>
+                {
+                    for (int bh = batchHeads * w / packWorkers; bh < batchHeads * (w + 1) / packWorkers; bh++)
+                    {
+                        float* kHead = k + (long)bh * tk * d, vHead = v + (long)bh * tk * d;
+                        GemmPacking.PackA(false, kHead, d, 0, 0, tk, d, mr, (float*)job.KPacked + bh * kStride);
+                        for (int kb = 0; kb < kBlocks; kb++)
+                        {
+                            int k0 = kb * bkMax, bk = Math.Min(bkMax, tk - k0);
+                            GemmPacking.PackA(true, vHead + (long)k0 * d, d, 0, 0, d, bk, mr,
+                                (float*)job.VPacked + bh * vStride + (long)kb * dPad * bkMax);
+                        }
+                    }
+                });
+
+                int tasks = batchHeads * qBlocks;
+                int workers = flops < (1 << 20) ? 1 : Math.Min(KernelThreading.MaxThreads, tasks);
+                int next = 0;
+                KernelThreading.For(workers, _ =>
+                {
+                    long scratchFloats = (long)bq * d + 16 + (long)bq * bkMax + (long)bq * dPad + 4L * bq;
+                    float[] scratch = ArrayPool<float>.Shared.Rent((int)scratchFloats);
+                    try
+                    {
+                        fixed (float* s = scratch)
+                        {
+                            int t;
+                            while ((t = Interlocked.Increment(ref next) - 1) < tasks)
+                                QueryBlockTask(job, t / qBlocks, t % qBlocks, s);
+                        }
+                    }
+                    finally { ArrayPool<float>.Shared.Return(scratch); }
+                });
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(packed); }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void QueryBlockTask(in Job job, int bh, int qb, float* scratch)
+    {
+        int mr = TKernel.MR, nr = TKernel.NR, bkMax = KeyBlock, d = job.D, tq = job.Tq, tk = job.Tk;
+        int dPad = RoundUp(d, mr);
+        int q0 = qb * QueryBlock, bq = Math.Min(QueryBlock, tq - q0);
+        int qPanels = (bq + nr - 1) / nr, dPanels = dPad / mr;
+        float* qp = scratch;                              // Q^T panels: qPanels x d x nr
+        float* st = qp + (long)QueryBlock * d + 16;       // S^T / P^T panels: qPanels x bkMax x nr
+        float* ot = st + (long)QueryBlock * bkMax;        // O^T panels: qPanels x dPad x nr
+        float* rowMax = ot + (long)QueryBlock * dPad, rowSum = rowMax + QueryBlock, corr = rowSum + QueryBlock;
+        new Span<float>(rowMax, qPanels * nr).Fill(float.NegativeInfinity);
+        new Span<float>(rowSum, qPanels * nr).Clear();
+        GemmPacking.PackB(true, (float*)job.Q + ((long)bh * tq + q0) * d, d, 0, 0, d, bq, nr, qp);
+        float* kPacked = (float*)job.KPacked + bh * job.KStride, vPacked = (float*)job.VPacked + bh * job.VStride;
+
+        int kEnd = job.Causal ? Math.Min(tk, q0 + bq) : tk;
+        for (int k0 = 0; k0 < kEnd; k0 += bkMax)
+        {
+            int bk = Math.Min(bkMax, kEnd - k0), kPanels = (bk + mr - 1) / mr;
+            bool first = k0 == 0;
+            // S^T = scale * K Q^T, tile by tile straight into P^T panel layout (ldc = nr).
+            for (int jq = 0; jq < qPanels; jq++)
+                for (int ik = 0; ik < kPanels; ik++)
+                    TKernel.Run(d, kPacked + (long)(k0 + ik * mr) * d, qp + (long)jq * nr * d,
+                        st + ((long)jq * bkMax + ik * mr) * nr, nr, job.Scale, 0f);
+            for (int jq = 0; jq < qPanels; jq++)
+            {
+                float* panel = st + (long)jq * bkMax * nr;
+                int qFirst = q0 + jq * nr;
+                Softmax(job, bh, qFirst, k0, bk, panel, rowMax + jq * nr, rowSum + jq * nr, corr + jq * nr);
+                float* oPanel = ot + (long)jq * dPad * nr;
+                if (!first)
+                    for (int dim = 0; dim < d; dim++)
+                        for (int ch = 0; ch < nr; ch += 8)
+                            (Vector256.Load(oPanel + dim * nr + ch) * Vector256.Load(corr + jq * nr + ch)).Store(oPanel + dim * nr + ch);
+                // O^T += V^T P^T
+                // V^T panels were packed with the block's full key count (causal use may stop earlier).
+                float* vBlock = vPacked + (long)(k0 / bkMax) * dPad * bkMax;
+                int packedKeys = Math.Min(bkMax, tk - k0);
+                for (int id = 0; id < dPanels; id++)
+                    TKernel.Run(bk, vBlock + (long)id * mr * packedKeys, panel, oPanel + (long)id * mr * nr, nr, 1f, first ? 0f : 1f);
+            }
+        }
+
+        // output = O^T / rowSum transposed back; lse = max + log(sum). Rows with nothing visible get 0 and -inf.
+        float* outBlock = (float*)job.Output + ((long)bh * tq + q0) * d;
+        float* lse = (float*)job.Lse;
+        for (int i = 0; i < bq; i++)
+        {
+            int jq = i / nr, lane = i % nr;
+            float sum = rowSum[i];
+            float inv = sum > 0 ? 1f / sum : 0f;
+            float* oPanel = ot + (long)jq * dPad * nr + lane;
+            float* dst = outBlock + (long)i * d;
+            for (int dim = 0; dim < d; dim++) dst[dim] = oPanel[dim * nr] * inv;
+            if (lse != null) lse[(long)bh * tq + q0 + i] = sum > 0 ? rowMax[i] + MathF.Log(sum) : float.NegativeInfinity;
+        }
+    }
+
+    /// <summary>Online-softmax step for nr queries (one panel, keys down the rows): adds the mask, applies causal
+    /// masking, updates the running max and sum, and turns the scores into unnormalised probabilities in place.
+    /// corr receives the factor the earlier output accumulation must be scaled by.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Softmax(in Job job, int bh, int qFirst, int k0, int bk, float* panel, float* rowMax, float* rowSum, float* corr)
+    {
+        int nr = TKernel.NR;
+        var negInf = Vector256.Create(float.NegativeInfinity);
+        float* maskValues = (float*)job.MaskValues;
+        float* newMax = stackalloc float[nr];
+        for (int ch = 0; ch < nr; ch += 8) negInf.Store(newMax + ch);
+
+        if (job.Mask is { } mask)
+        {
+            if (mask.RowStride == 0)
+            {
+                float* mrow = maskValues + mask.RowStart(bh, job.Heads, 0) + k0;
+                for (int t = 0; t < bk; t++)
+                {
+                    var mv = Vector256.Create(mrow[t]);
+                    for (int ch = 0; ch < nr; ch += 8)
+                        (Vector256.Load(panel + t * nr + ch) + mv).Store(panel + t * nr + ch);
+                }
+            }
+            else
+            {
+                for (int lane = 0; lane < nr; lane++)
+                {
+                    int query = Math.Min(qFirst + lane, job.Tq - 1); // padded lanes read a valid row; ignored later
+                    float* mrow = maskValues + mask.RowStart(bh, job.Heads, query) + k0;
+                    for (int t = 0; t < bk; t++) panel[t * nr + lane] += mrow[t];
+                }
+            }
+        }
+        if (job.Causal && k0 + bk - 1 > qFirst)
+        {
+            // key > query is hidden: for key row t, lanes with qFirst + lane < k0 + t.
+            for (int t = Math.Max(0, qFirst + 1 - k0); t < bk; t++)
+            {
+                int hidden = Math.Clamp(k0 + t - qFirst, 0, nr); // lanes [0, hidden) have query < key
+                for (int lane = 0; lane < hidden; lane++) panel[t * nr + lane] = float.NegativeInfinity;
+            }
+        }
+        for (int t = 0; t < bk; t++)
+            for (int ch = 0; ch < nr; ch += 8)
+                Vector256.Max(Vector256.Load(newMax + ch), Vector256.Load(panel + t * nr + ch)).Store(newMax + ch);
+
+        var zero = Vector256<float>.Zero;
+        for (int ch = 0; ch < nr; ch += 8)
+        {
+            var mOld = Vector256.Load(rowMax + ch);
+            var mNew = Vector256.Max(mOld, Vector256.Load(newMax + ch));
+            // A lane with nothing visible yet keeps max -inf; shift by 0 there so exp gives 0, not NaN.
+            var shift = Vector256.ConditionalSelect(Vector256.Equals(mNew, negInf), zero, mNew);
+            var c = Vector256.Exp(mOld - shift);
+            var sum = Vector256<float>.Zero;
+            for (int t = 0; t < bk; t++)
+            {
+                var p = Vector256.Exp(Vector256.Load(panel + t * nr + ch) - shift);
+                p.Store(panel + t * nr + ch);
+                sum += p;
+            }
+            (Vector256.Load(rowSum + ch) * c + sum).Store(rowSum + ch);
+            mNew.Store(rowMax + ch);
+            c.Store(corr + ch);
+        }
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+}
