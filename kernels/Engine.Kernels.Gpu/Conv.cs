@@ -58,7 +58,7 @@ public static class Conv
 
     /// <summary>img[c, ih, iw] = sum of the column entries that im2col would have read from it (overwrites).</summary>
     [GpuKernel]
-    public static void Col2imKernel(Index1D e, ArrayView<float> col, ArrayView<float> img, ConvGeometry g, long imgOff)
+    public static void Col2imKernel(Index1D e, ArrayView<float> col, ArrayView<float> img, ConvGeometry g, long imgOff, int accumulate)
     {
         int iw = e % g.W, ih = (e / g.W) % g.H, c = e / (g.W * g.H);
         int P = g.OH * g.OW;
@@ -78,7 +78,7 @@ public static class Conv
                 acc += col[((long)(c * g.KH + kh) * g.KW + kw) * P + oh * g.OW + ow];
             }
         }
-        img[imgOff + e] = acc;
+        img[imgOff + e] = accumulate != 0 ? img[imgOff + e] + acc : acc;
     }
 
     /// <summary>y[n, c, p] += bias[c] over contiguous [N, C, P].</summary>
@@ -89,8 +89,25 @@ public static class Conv
     private static void Im2col(GpuDevice dev, ArrayView<float> img, long imgOff, ConvGeometry g, ArrayView<float> col) =>
         dev.Auto<ArrayView<float>, ArrayView<float>, ConvGeometry, long>(Im2colKernel)(Check.ToInt((long)g.ColRows * g.Positions, "im2col size"), img, col, g, imgOff);
 
-    private static void Col2im(GpuDevice dev, ArrayView<float> col, ConvGeometry g, ArrayView<float> img, long imgOff) =>
-        dev.Auto<ArrayView<float>, ArrayView<float>, ConvGeometry, long>(Col2imKernel)(Check.ToInt((long)g.C * g.H * g.W, "image size"), col, img, g, imgOff);
+    private static void Col2im(GpuDevice dev, ArrayView<float> col, ConvGeometry g, ArrayView<float> img, long imgOff, bool accumulate = false) =>
+        dev.Auto<ArrayView<float>, ArrayView<float>, ConvGeometry, long, int>(Col2imKernel)(Check.ToInt((long)g.C * g.H * g.W, "image size"), col, img, g, imgOff, accumulate ? 1 : 0);
+
+    /// <summary>col [C*KH*KW, OH*OW] from one image at <paramref name="imgOff"/> (only C, H, W, kernel, stride,
+    /// padding, dilation, OH, OW of <paramref name="g"/> are used).</summary>
+    public static void Im2colImage(GpuDevice dev, ArrayView<float> img, long imgOff, ConvGeometry g, ArrayView<float> col)
+    {
+        Check.Fits(img, imgOff + (long)g.C * g.H * g.W, "image"); Check.Fits(col, (long)g.ColRows * g.Positions, "col");
+        if ((long)g.ColRows * g.Positions == 0) return;
+        Im2col(dev, img, imgOff, g, col);
+    }
+
+    /// <summary>Adjoint of <see cref="Im2colImage"/>: image (+)= col scattered back.</summary>
+    public static void Col2imImage(GpuDevice dev, ArrayView<float> col, ConvGeometry g, ArrayView<float> img, long imgOff, bool accumulate)
+    {
+        Check.Fits(img, imgOff + (long)g.C * g.H * g.W, "image"); Check.Fits(col, (long)g.ColRows * g.Positions, "col");
+        if ((long)g.C * g.H * g.W == 0) return;
+        Col2im(dev, col, g, img, imgOff, accumulate);
+    }
 
     internal static void AddBias(GpuDevice dev, ArrayView<float> y, ArrayView<float> bias, int n, int channels, int positions)
     {

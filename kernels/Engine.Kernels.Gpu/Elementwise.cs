@@ -20,7 +20,16 @@ public enum UnaryOp
     Clamp,
 }
 
-public enum BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum }
+public enum BinaryOp
+{
+    Add, Sub, Mul, Div, Maximum, Minimum,
+    /// <summary>Share of d maximum(a, b) going to a: 1 if a &gt; b, 0.5 if equal, else 0.</summary>
+    MaximumGradA,
+    /// <summary>Share of d minimum(a, b) going to a: 1 if a &lt; b, 0.5 if equal, else 0.</summary>
+    MinimumGradA,
+    /// <summary>Elementwise BCE with logits: max(a, 0) - a b + log(1 + exp(-|a|)), a = logit, b = target.</summary>
+    BceWithLogits,
+}
 
 public struct UnaryParams
 {
@@ -100,7 +109,10 @@ public static class Elementwise
             case (int)BinaryOp.Mul: return a * b;
             case (int)BinaryOp.Div: return a / b;
             case (int)BinaryOp.Maximum: return float.IsNaN(a) || float.IsNaN(b) ? float.NaN : (a > b ? a : b);
-            default: return float.IsNaN(a) || float.IsNaN(b) ? float.NaN : (a < b ? a : b);
+            case (int)BinaryOp.Minimum: return float.IsNaN(a) || float.IsNaN(b) ? float.NaN : (a < b ? a : b);
+            case (int)BinaryOp.MaximumGradA: return a > b ? 1f : (a == b ? 0.5f : 0f);
+            case (int)BinaryOp.MinimumGradA: return a < b ? 1f : (a == b ? 0.5f : 0f);
+            default: return (a > 0 ? a : 0f) - a * b + GpuMath.Log(1f + GpuMath.Exp(a < 0 ? a : -a)); // BceWithLogits
         }
     }
 
@@ -132,7 +144,9 @@ public static class Elementwise
             case (int)BinaryOp.Mul: da = gv * bv; db = gv * av; break;
             case (int)BinaryOp.Div: da = gv / bv; db = -gv * av / (bv * bv); break;
             case (int)BinaryOp.Maximum: da = av > bv ? gv : (av == bv ? 0.5f * gv : 0f); db = gv - da; break;
-            default: da = av < bv ? gv : (av == bv ? 0.5f * gv : 0f); db = gv - da; break;
+            case (int)BinaryOp.Minimum: da = av < bv ? gv : (av == bv ? 0.5f * gv : 0f); db = gv - da; break;
+            case (int)BinaryOp.BceWithLogits: da = gv * (GpuMath.Sigmoid(av) - bv); db = -gv * av; break;
+            default: da = 0f; db = 0f; break; // the gradient-share ops are not differentiated
         }
         ga[i] = da; gb[i] = db;
     }

@@ -141,10 +141,10 @@ public static class Interpolate
     }
 
     /// <summary>gx is overwritten.</summary>
-    public static void Backward(GpuDevice dev, InterpParams p, ArrayView<float> gy, ArrayView<float> gx)
+    public static void Backward(GpuDevice dev, InterpParams p, ArrayView<float> gy, ArrayView<float> gx, bool zeroFirst = true)
     {
         Check.Fits(gx, (long)p.Planes * p.H * p.W, "grad_x"); Check.Fits(gy, (long)p.Planes * p.OH * p.OW, "grad_y");
-        gx.SubView(0, (long)p.Planes * p.H * p.W).MemSetToZero(dev.Stream);
+        if (zeroFirst) gx.SubView(0, (long)p.Planes * p.H * p.W).MemSetToZero(dev.Stream);
         dev.Auto<ArrayView<float>, ArrayView<float>, InterpParams>(BackwardKernel)(Check.ToInt((long)p.Planes * p.OH * p.OW, "outputs"), gy, gx, p);
     }
 }

@@ -139,10 +139,10 @@ public static class Pool
     }
 
     /// <summary>gx is overwritten.</summary>
-    public static void MaxBackward(GpuDevice dev, PoolGeometry g, ArrayView<float> gy, ArrayView<int> argmax, ArrayView<float> gx)
+    public static void MaxBackward(GpuDevice dev, PoolGeometry g, ArrayView<float> gy, ArrayView<int> argmax, ArrayView<float> gx, bool zeroFirst = true)
     {
         CheckIo(g, gx, gy); Check.Fits(argmax, g.OutCount, "argmax");
-        gx.SubView(0, g.InCount).MemSetToZero(dev.Stream);
+        if (zeroFirst) gx.SubView(0, g.InCount).MemSetToZero(dev.Stream);
         dev.Auto<ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolGeometry>(MaxBackwardKernel)(Check.ToInt(g.OutCount, "outputs"), gy, argmax, gx, g);
     }
 
@@ -152,10 +152,10 @@ public static class Pool
         dev.Auto<ArrayView<float>, ArrayView<float>, PoolGeometry>(AvgForwardKernel)(Check.ToInt(g.OutCount, "outputs"), x, y, g);
     }
 
-    public static void AvgBackward(GpuDevice dev, PoolGeometry g, ArrayView<float> gy, ArrayView<float> gx)
+    public static void AvgBackward(GpuDevice dev, PoolGeometry g, ArrayView<float> gy, ArrayView<float> gx, bool zeroFirst = true)
     {
         CheckIo(g, gx, gy);
-        gx.SubView(0, g.InCount).MemSetToZero(dev.Stream);
+        if (zeroFirst) gx.SubView(0, g.InCount).MemSetToZero(dev.Stream);
         dev.Auto<ArrayView<float>, ArrayView<float>, PoolGeometry>(AvgBackwardKernel)(Check.ToInt(g.OutCount, "outputs"), gy, gx, g);
     }
 
@@ -171,10 +171,10 @@ public static class Pool
         dev.Auto<ArrayView<float>, ArrayView<float>, PoolGeometry>(AdaptiveAvgForwardKernel)(Check.ToInt(g.OutCount, "outputs"), x, y, g);
     }
 
-    public static void AdaptiveAvgBackward(GpuDevice dev, PoolGeometry g, ArrayView<float> gy, ArrayView<float> gx)
+    public static void AdaptiveAvgBackward(GpuDevice dev, PoolGeometry g, ArrayView<float> gy, ArrayView<float> gx, bool zeroFirst = true)
     {
         CheckIo(g, gx, gy);
-        gx.SubView(0, g.InCount).MemSetToZero(dev.Stream);
+        if (zeroFirst) gx.SubView(0, g.InCount).MemSetToZero(dev.Stream);
         dev.Auto<ArrayView<float>, ArrayView<float>, PoolGeometry>(AdaptiveAvgBackwardKernel)(Check.ToInt(g.OutCount, "outputs"), gy, gx, g);
     }
 }
