@@ -92,7 +92,14 @@ public static class CheckpointReader
     /// values are skipped; a <c>module.</c> prefix present on every key (DataParallel) is removed. The checkpoint
     /// that produced <paramref name="root"/> must still be open.
     /// </summary>
-    public static Dictionary<string, Tensor> ExtractStateDict(object? root) => ExtractStateDict(root, "<checkpoint>");
+    public static Dictionary<string, Tensor> ExtractStateDict(object? root) => ExtractStateDict(root, FileOf(root));
+
+    // The archive a parsed checkpoint came from (for error messages), found through its first tensor.
+    private static string FileOf(object? root)
+    {
+        try { return FindTensors(root, "<checkpoint>").FirstOrDefault().Value?.Storage.Source.File ?? "<checkpoint>"; }
+        catch (InvalidDataException) { return "<checkpoint>"; }
+    }
 
     internal static Dictionary<string, Tensor> ExtractStateDict(object? root, string file)
     {
