@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using Engine.Models.Loading;
 using Engine.Text;
 
@@ -14,7 +15,7 @@ public sealed class ClipSegFamily : IModelFamily
 
     public IPromptSegmenter? OpenSegmenter(ModelFolder folder, Device device)
         => new ClipSegSegmenter(ClipSegLoader.Load(folder, device), ClipSegLoader.LoadTokenizer(folder),
-            ImagePreprocessingSpec.FromPreprocessorConfig(Path.Combine(folder.Path, "preprocessor_config.json"), ClipSegSegmenter.CidasPreprocessing));
+            PreprocessorConfig.FromFolder(folder.Path, ClipSegSegmenter.CidasPreprocessing));
 
     public TokenizedBatch? Tokenize(ModelFolder folder, IReadOnlyList<string> texts) => ClipSegLoader.LoadTokenizer(folder).Encode(texts, padToLongest: true);
 }

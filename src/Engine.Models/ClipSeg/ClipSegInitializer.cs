@@ -41,8 +41,8 @@ public sealed class ClipSegInitializer : IModelInitializer
         WriteJson(Path.Combine(outDir, "config.json"), cfg);
         SafetensorsFile.Write(Path.Combine(outDir, "model.safetensors"), model.StateDict(), new Dictionary<string, string> { ["format"] = "pt" });
 
-        File.Copy(Path.Combine(vocabDir, "vocab.json"), Path.Combine(outDir, "vocab.json"), overwrite: true);
-        File.Copy(Path.Combine(vocabDir, "merges.txt"), Path.Combine(outDir, "merges.txt"), overwrite: true);
+        CopyFile(Path.Combine(vocabDir, "vocab.json"), Path.Combine(outDir, "vocab.json"));
+        CopyFile(Path.Combine(vocabDir, "merges.txt"), Path.Combine(outDir, "merges.txt"));
         CopyOrWrite(vocabDir, outDir, "tokenizer_config.json", () => new JsonObject
         {
             ["tokenizer_class"] = "CLIPTokenizer", ["model_max_length"] = 77, ["bos_token"] = "<|startoftext|>",
@@ -53,13 +53,14 @@ public sealed class ClipSegInitializer : IModelInitializer
             ["bos_token"] = "<|startoftext|>", ["eos_token"] = "<|endoftext|>", ["unk_token"] = "<|endoftext|>", ["pad_token"] = "<|endoftext|>",
         });
         var spec = ClipSegSegmenter.CidasPreprocessing;
+        var rescale = 1.0 / 255.0;
         WriteJson(Path.Combine(outDir, "preprocessor_config.json"), new JsonObject
         {
             ["do_normalize"] = true, ["do_rescale"] = true, ["do_resize"] = true,
             ["image_mean"] = new JsonArray(spec.Mean.Select(x => (JsonNode)(double)x).ToArray()),
             ["image_std"] = new JsonArray(spec.Std.Select(x => (JsonNode)(double)x).ToArray()),
             ["image_processor_type"] = "ViTImageProcessor", ["processor_class"] = "CLIPSegProcessor",
-            ["resample"] = 2, ["rescale_factor"] = 1.0 / 255.0,
+            ["resample"] = 2, ["rescale_factor"] = rescale,
             ["size"] = new JsonObject { ["height"] = inputSize, ["width"] = inputSize },
         });
         return string.Create(CultureInfo.InvariantCulture, $"wrote CLIPSeg '{preset}' ({model.ParameterCount():N0} parameters, seed {request.Seed}, {inputSize}x{inputSize} inputs) to {outDir}");
@@ -68,9 +69,12 @@ public sealed class ClipSegInitializer : IModelInitializer
     private static void CopyOrWrite(string fromDir, string toDir, string name, Func<JsonObject> fallback)
     {
         var src = Path.Combine(fromDir, name);
-        if (File.Exists(src)) File.Copy(src, Path.Combine(toDir, name), overwrite: true);
+        if (File.Exists(src)) CopyFile(src, Path.Combine(toDir, name));
         else WriteJson(Path.Combine(toDir, name), fallback());
     }
+
+    /// <summary>Copies content only, so the new folder is writable even when the vocabulary folder is read-only.</summary>
+    private static void CopyFile(string from, string to) => File.WriteAllBytes(to, File.ReadAllBytes(from));
 
     private static void WriteJson(string path, JsonNode node)
         => File.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");

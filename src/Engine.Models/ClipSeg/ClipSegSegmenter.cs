@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Engine.Imaging;
 using Engine.Models.Loading;
 using Engine.Text.Clip;
 
@@ -11,18 +12,15 @@ namespace Engine.Models.ClipSeg;
 /// </summary>
 public sealed class ClipSegSegmenter : IPromptSegmenter
 {
-    /// <summary>CIDAS/clipseg-rd64-refined's processor: ViTImageProcessor, 352x352 bilinear, /255, ImageNet mean/std.</summary>
-    public static readonly ImagePreprocessingSpec CidasPreprocessing = new()
-    {
-        Width = 352, Height = 352, Resize = ResizeMode.Stretch, Resample = 2,
-        Mean = new[] { 0.485f, 0.456f, 0.406f }, Std = new[] { 0.229f, 0.224f, 0.225f },
-    };
+    /// <summary>CIDAS/clipseg-rd64-refined's processor: ViTImageProcessor, 352x352 bilinear, /255, ImageNet mean/std
+    /// (used when a folder has no preprocessor_config.json).</summary>
+    public static PreprocessorConfig CidasPreprocessing => PreprocessorConfig.ClipSeg(352);
 
     private const int MaxCachedPrompts = 4096;
     private readonly ConcurrentDictionary<string, float[]> _promptCache = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    public ClipSegSegmenter(ClipSegForImageSegmentation model, ClipTokenizer tokenizer, ImagePreprocessingSpec preprocessing)
+    public ClipSegSegmenter(ClipSegForImageSegmentation model, ClipTokenizer tokenizer, PreprocessorConfig preprocessing)
     {
         Model = model; Tokenizer = tokenizer; Preprocessing = preprocessing;
         if (tokenizer.VocabularySize > model.Config.Text.VocabSize)
@@ -31,7 +29,7 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
 
     public ClipSegForImageSegmentation Model { get; }
     public ClipTokenizer Tokenizer { get; }
-    public ImagePreprocessingSpec Preprocessing { get; }
+    public PreprocessorConfig Preprocessing { get; }
     public float DefaultThreshold => 0.5f;
 
     /// <summary>Conditional embeddings [P, projection_dim] of the prompts (text tower + text_projection), cached per prompt.</summary>

@@ -1,0 +1,55 @@
+using System.Text;
+using Engine.Imaging;
+
+namespace Engine.Pipelines;
+
+/// <summary>
+/// Writes one image's results as PNGs under <c>outDir/&lt;image name&gt;/</c>: per prompt <c>&lt;prompt&gt;_mask.png</c>
+/// (0/255 at the original size), <c>&lt;prompt&gt;_prob.png</c> (probability x 255) and <c>&lt;prompt&gt;_overlay.png</c>
+/// (tint + outline over the image); with several prompts also <c>labels.png</c> (palette label map, 0 = background)
+/// and <c>overlay.png</c> (all masks).
+/// </summary>
+public static class SegmentationWriter
+{
+    public static IReadOnlyList<string> Write(string outDir, string imageName, RgbImage image, SegmentationResult r)
+    {
+        var dir = Path.Combine(outDir, Slug(imageName, "image"));
+        Directory.CreateDirectory(dir);
+        var written = new List<string>();
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var masks = new List<byte[]>();
+        for (int k = 0; k < r.Prompts.Count; k++)
+        {
+            var name = Slug(r.Prompts[k], "prompt");
+            if (!used.Add(name)) { int n = 2; while (!used.Add($"{name}-{n}")) n++; name = $"{name}-{n}"; }
+            var mask = r.MaskBytes(k);
+            masks.Add(mask);
+            var colors = new[] { OutputWriters.DefaultColors[k % OutputWriters.DefaultColors.Length] };
+            written.Add(Save(Path.Combine(dir, name + "_mask.png"), p => OutputWriters.WriteGray(p, mask, r.Width, r.Height)));
+            written.Add(Save(Path.Combine(dir, name + "_prob.png"), p => OutputWriters.WriteProbabilityMap(p, r.Probabilities[k], r.Width, r.Height)));
+            written.Add(Save(Path.Combine(dir, name + "_overlay.png"), p => OutputWriters.WriteOverlay(p, image, new[] { mask }, colors)));
+        }
+        if (r.LabelMap != null)
+        {
+            written.Add(Save(Path.Combine(dir, "labels.png"), p => OutputWriters.WriteLabelMap(p, r.LabelMap, r.Width, r.Height)));
+            written.Add(Save(Path.Combine(dir, "overlay.png"), p => OutputWriters.WriteOverlay(p, image, masks)));
+        }
+        return written;
+    }
+
+    private static string Save(string path, Action<string> write) { write(path); return path; }
+
+    /// <summary>A file-name-safe form of a prompt or image name (letters, digits, '-', '_', '.'; at most 60 characters).</summary>
+    public static string Slug(string s, string fallback)
+    {
+        var b = new StringBuilder();
+        foreach (var c in s.Trim())
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') b.Append(char.ToLowerInvariant(c));
+            else if (b.Length > 0 && b[^1] != '-') b.Append('-');
+            if (b.Length >= 60) break;
+        }
+        var r = b.ToString().Trim('-', '.');
+        return r.Length == 0 ? fallback : r;
+    }
+}
