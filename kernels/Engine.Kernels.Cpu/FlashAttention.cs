@@ -158,8 +158,7 @@ public static unsafe class FlashAttention
                 if (float.IsNegativeInfinity(lse)) { row.Clear(); continue; }
                 if (a.Mask is { } mk)
                     TensorPrimitives.Add(row, new ReadOnlySpan<float>(a.MaskValues + mk.RowStart(bh, a.Heads, query) + kStart, bk), row);
-                TensorPrimitives.Subtract(row, lse, row);
-                TensorPrimitives.Exp(row, row);
+                FastExp.ExpShiftedSum(p + r * KeyBlock, p + r * KeyBlock, bk, lse);
                 if (a.Causal && query + 1 - kStart < bk) row[Math.Max(0, query + 1 - kStart)..].Clear();
             }
             // dV += P^T dO ; dP = dO V^T

@@ -206,11 +206,11 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
             var mNew = Vector256.Max(mOld, Vector256.Load(newMax + ch));
             // A lane with nothing visible yet keeps max -inf; shift by 0 there so exp gives 0, not NaN.
             var shift = Vector256.ConditionalSelect(Vector256.Equals(mNew, negInf), zero, mNew);
-            var c = Vector256.Exp(mOld - shift);
+            var c = FastExp.Exp(mOld - shift);
             var sum = Vector256<float>.Zero;
             for (int t = 0; t < bk; t++)
             {
-                var p = Vector256.Exp(Vector256.Load(panel + t * nr + ch) - shift);
+                var p = FastExp.Exp(Vector256.Load(panel + t * nr + ch) - shift);
                 p.Store(panel + t * nr + ch);
                 sum += p;
             }
