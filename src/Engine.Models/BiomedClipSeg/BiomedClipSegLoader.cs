@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using Engine.Models.BiomedClip;
 using Engine.Models.Loading;
 
@@ -34,17 +35,17 @@ public static class BiomedClipSegLoader
         return tok;
     }
 
-    /// <summary>How query images are prepared: squash-resize to the ViT's size (the study's training resize, which keeps
-    /// the mask aligned with the whole image; open_clip's centre crop would cut the borders off), bicubic, /255,
-    /// OpenAI CLIP mean/std; overridden by a preprocessor_config.json in the folder.</summary>
-    public static ImagePreprocessingSpec Preprocessing(ModelFolder folder, BiomedClipSegConfig config)
+    /// <summary>How query images are prepared: the folder's preprocessor_config.json; without one, a squash resize to
+    /// the ViT's size (the study's training resize, which keeps the mask aligned with the whole image; open_clip's
+    /// centre crop would cut the borders off), bicubic as BiomedCLIP was trained, /255, OpenAI CLIP mean/std.</summary>
+    public static PreprocessorConfig Preprocessing(ModelFolder folder, BiomedClipSegConfig config)
     {
         var c = config.BiomedClip;
-        var spec = new ImagePreprocessingSpec
+        var fallback = new PreprocessorConfig
         {
-            Width = c.Vision.ImageSize, Height = c.Vision.ImageSize, Resize = ResizeMode.Stretch, Resample = 3,
+            Width = c.Vision.ImageSize, Height = c.Vision.ImageSize, Resample = ResampleFilter.Bicubic,
             Mean = (float[])c.Mean.Clone(), Std = (float[])c.Std.Clone(),
         };
-        return ImagePreprocessingSpec.FromPreprocessorConfig(Path.Combine(folder.Path, "preprocessor_config.json"), spec);
+        return PreprocessorConfig.FromFolder(folder.Path, fallback);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Engine.Imaging;
 using Engine.Models.BiomedClip;
 using Engine.Models.Loading;
 
@@ -15,14 +16,14 @@ public sealed class BiomedClipSegSegmenter : IPromptSegmenter
     private readonly ConcurrentDictionary<string, float[]> _promptCache = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    public BiomedClipSegSegmenter(BiomedClipSegModel model, BiomedClipTokenizer tokenizer, ImagePreprocessingSpec preprocessing)
+    public BiomedClipSegSegmenter(BiomedClipSegModel model, BiomedClipTokenizer tokenizer, PreprocessorConfig preprocessing)
     {
         Model = model; Tokenizer = tokenizer; Preprocessing = preprocessing;
     }
 
     public BiomedClipSegModel Model { get; }
     public BiomedClipTokenizer Tokenizer { get; }
-    public ImagePreprocessingSpec Preprocessing { get; }
+    public PreprocessorConfig Preprocessing { get; }
     public float DefaultThreshold => 0.5f;
 
     /// <summary>FiLM conditions [P, embed_dim] of the prompts, cached per prompt text.</summary>
