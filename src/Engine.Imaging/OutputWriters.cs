@@ -143,25 +143,39 @@ public static class OutputWriters
 
     private static byte Blend(byte under, byte over, float alpha) => (byte)MathF.Round(under * (1 - alpha) + over * alpha);
 
-    /// <summary>Mask pixels within <paramref name="width"/> pixels (chessboard distance) of a pixel outside the mask or the image border.</summary>
+    /// <summary>
+    /// Mask pixels within <paramref name="width"/> pixels (chessboard distance) of a pixel outside the mask; the
+    /// image border does not count as outside. Computed as a separable box dilation of the outside set, O(w·h).
+    /// </summary>
     private static bool[] Outline(byte[] mask, int w, int h, int width)
     {
         var edge = new bool[w * h];
         if (width == 0) return edge;
+        // Horizontal pass: does the window [x − width, x + width] of row y hold an outside pixel?
+        var near = new bool[w * h];
         for (int y = 0; y < h; y++)
         {
+            int count = 0, row = y * w;
+            for (int x = 0; x < Math.Min(width, w); x++) if (mask[row + x] == 0) count++;
             for (int x = 0; x < w; x++)
             {
-                if (mask[y * w + x] == 0) continue;
-                bool boundary = false;
-                for (int dy = -width; dy <= width && !boundary; dy++)
-                    for (int dx = -width; dx <= width && !boundary; dx++)
-                    {
-                        int xx = x + dx, yy = y + dy;
-                        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue; // the image edge is not an outline
-                        if (mask[yy * w + xx] == 0) boundary = true;
-                    }
-                edge[y * w + x] = boundary;
+                int enter = x + width, leave = x - width - 1;
+                if (enter < w && mask[row + enter] == 0) count++;
+                if (leave >= 0 && mask[row + leave] == 0) count--;
+                near[row + x] = count > 0;
+            }
+        }
+        // Vertical pass over the horizontal result.
+        for (int x = 0; x < w; x++)
+        {
+            int count = 0;
+            for (int y = 0; y < Math.Min(width, h); y++) if (near[y * w + x]) count++;
+            for (int y = 0; y < h; y++)
+            {
+                int enter = y + width, leave = y - width - 1;
+                if (enter < h && near[enter * w + x]) count++;
+                if (leave >= 0 && near[leave * w + x]) count--;
+                edge[y * w + x] = count > 0 && mask[y * w + x] != 0;
             }
         }
         return edge;

@@ -47,6 +47,25 @@ public sealed class OutputTests : IDisposable
         Assert.Equal((100, 100, 100), (overlay[0, 0, 0], overlay[0, 0, 1], overlay[0, 0, 2])); // outside untouched
         Assert.Equal((255, 0, 0), (overlay[1, 1, 0], overlay[1, 1, 1], overlay[1, 1, 2]));     // boundary: solid
         Assert.Equal((178, 50, 50), (overlay[2, 2, 0], overlay[2, 2, 1], overlay[2, 2, 2]));   // inside: 0.5·100 + 0.5·255 = 177.5 → 178
+        // Outline widths 1..3 on a random blob against a naive per-pixel neighbourhood scan.
+        var rng = new Random(3);
+        const int n = 14;
+        var canvas = new RgbImage(n, n, Enumerable.Repeat((byte)100, n * n * 3).ToArray());
+        var blob = Enumerable.Range(0, n * n).Select(i => (byte)(rng.Next(10) < 8 ? 1 : 0)).ToArray();
+        for (int width = 1; width <= 3; width++)
+        {
+            var thick = OutputWriters.RenderOverlay(canvas, new[] { blob }, new[] { red }, alpha: 0.5f, outlineWidth: width);
+            for (int y = 0; y < n; y++)
+                for (int x = 0; x < n; x++)
+                {
+                    bool inside = blob[y * n + x] != 0, nearOutside = false;
+                    for (int dy = -width; dy <= width; dy++)
+                        for (int dx = -width; dx <= width; dx++)
+                            if (x + dx >= 0 && x + dx < n && y + dy >= 0 && y + dy < n && blob[(y + dy) * n + x + dx] == 0) nearOutside = true;
+                    byte expectedR = !inside ? (byte)100 : nearOutside ? (byte)255 : (byte)178;
+                    Assert.Equal(expectedR, thick[x, y, 0]);
+                }
+        }
         OutputWriters.WriteOverlay(PathOf("o.png"), gray, new[] { mask }, new[] { red }, 0.5f, 1);
         Assert.Equal(overlay.Pixels, ImageLoader.Load(PathOf("o.png")).Pixels);
     }
