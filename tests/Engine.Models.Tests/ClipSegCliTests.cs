@@ -1,0 +1,90 @@
+using Engine.Cli;
+using Engine.Imaging;
+using Engine.Pipelines;
+using Engine.Weights;
+using Xunit;
+using static Engine.Models.Tests.ClipGolden;
+
+namespace Engine.Models.Tests;
+
+/// <summary>End to end through the `engine` commands: init a tiny CLIPSeg folder with the real CLIP vocabulary, then
+/// segment, tokenize and forward on it.</summary>
+[Collection("engine-cli")] // the CLI writes to the process console; keep these runs sequential
+public sealed class ClipSegCliTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("clipseg-cli-").FullName;
+
+    public void Dispose() { try { Directory.Delete(_root, true); } catch (IOException) { } }
+
+    private static int Engine(params string[] args) => Program.Main(args);
+
+    private static byte[] Gradient(int w, int h)
+    {
+        var px = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) { int i = (y * w + x) * 3; px[i] = (byte)(x * 255 / w); px[i + 1] = (byte)(y * 255 / h); px[i + 2] = (byte)((x + y) % 256); }
+        return px;
+    }
+
+    [Fact]
+    public void Init_then_segment_a_folder_writes_masks_at_the_original_size()
+    {
+        string model = Path.Combine(_root, "tiny"), images = Path.Combine(_root, "images"), output = Path.Combine(_root, "out");
+        Assert.Equal(0, Engine("init", "--family", "clipseg", "--preset", "tiny", "--vocab", ClipVocab, "--out", model, "--seed", "5"));
+        foreach (var f in new[] { "config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "preprocessor_config.json" })
+            Assert.True(File.Exists(Path.Combine(model, f)), f);
+
+        Directory.CreateDirectory(images);
+        var a = new RgbImage(123, 77, Gradient(123, 77));
+        OutputWriters.WriteRgb(Path.Combine(images, "a.png"), a);
+        OutputWriters.WriteRgb(Path.Combine(images, "b.png"), new RgbImage(50, 90, Gradient(50, 90)));
+        Assert.Equal(0, Engine("segment", "--model", model, "--image", images, "--prompt", "polyp", "--prompt", "surgical tool", "--out", output, "--batch", "2"));
+
+        foreach (var (name, w, h) in new[] { ("a", 123, 77), ("b", 50, 90) })
+        {
+            foreach (var f in new[] { "polyp_mask.png", "polyp_prob.png", "polyp_overlay.png", "surgical-tool_mask.png", "surgical-tool_prob.png", "surgical-tool_overlay.png", "labels.png", "overlay.png" })
+            {
+                var img = ImageLoader.Load(Path.Combine(output, name, f));
+                Assert.Equal((w, h), (img.Width, img.Height));
+            }
+        }
+        // The mask PNG is exactly the library's mask for the same image.
+        using var lib = SegmentationModel.Load(model);
+        var r = lib.Segment(a, new[] { "polyp", "surgical tool" });
+        var mask = ImageLoader.Load(Path.Combine(output, "a", "polyp_mask.png"));
+        for (int i = 0; i < 123 * 77; i++) Assert.Equal(r.Masks[0][i] ? 255 : 0, mask.Pixels[3 * i]);
+    }
+
+    [Fact]
+    public void Every_command_accepts_an_init_folder_and_errors_exit_non_zero()
+    {
+        string model = Path.Combine(_root, "tiny");
+        Assert.Equal(0, Engine("init", "--family", "clipseg", "--preset", "tiny", "--vocab", ClipVocab, "--out", model));
+        Assert.Equal(0, Engine("tokenize", "--model", model, "--text", "a polyp", "--text", "two kidneys"));
+
+        var rng = new Random(3);
+        var inputs = new Dictionary<string, Tensor>
+        {
+            ["pixel_values"] = Tensor.Randn(rng, 2, 3, 96, 96),
+            ["input_ids"] = Tensor.FromArray(new long[] { 49406, 320, 6833, 49407, 49406, 1237, 49407, 49407 }, 2, 4),
+            ["attention_mask"] = Tensor.FromArray(new long[] { 1, 1, 1, 1, 1, 1, 1, 0 }, 2, 4),
+            ["labels"] = Tensor.FromArray(Enumerable.Range(0, 2 * 96 * 96).Select(i => (float)(i % 3 == 0 ? 1 : 0)).ToArray(), 2, 96, 96),
+        };
+        string inFile = Path.Combine(_root, "in.safetensors"), outFile = Path.Combine(_root, "out.safetensors"), gradFile = Path.Combine(_root, "g.safetensors");
+        SafetensorsFile.Write(inFile, inputs);
+        Assert.Equal(0, Engine("forward", "--model", model, "--inputs", inFile, "--out", outFile, "--grads", gradFile));
+        var o = SafetensorsFile.ReadAll(outFile);
+        Assert.Equal(new[] { 2, 96, 96 }, o["logits"].Shape);
+        Assert.True(float.IsFinite(o["loss"].Item()));
+        Assert.Equal(SafetensorsFile.ReadAll(Path.Combine(model, "model.safetensors")).Count, SafetensorsFile.ReadAll(gradFile).Count);
+
+        // Token ids outside the vocabulary, a missing folder, an empty prompt, a missing image: exit code 1.
+        inputs["input_ids"] = Tensor.FromArray(new long[] { 49406, 320, 60000, 49407, 49406, 1237, 49407, 49407 }, 2, 4);
+        SafetensorsFile.Write(inFile, inputs);
+        Assert.Equal(1, Engine("forward", "--model", model, "--inputs", inFile, "--out", outFile));
+        Assert.Equal(1, Engine("segment", "--model", Path.Combine(_root, "missing"), "--image", inFile, "--prompt", "x", "--out", _root));
+        var png = Path.Combine(_root, "x.png");
+        OutputWriters.WriteRgb(png, new RgbImage(8, 8, new byte[8 * 8 * 3]));
+        Assert.Equal(1, Engine("segment", "--model", model, "--image", png, "--prompt", "", "--out", _root));
+        Assert.Equal(1, Engine("segment", "--model", model, "--image", Path.Combine(_root, "none.png"), "--prompt", "x", "--out", _root));
+    }
+}
