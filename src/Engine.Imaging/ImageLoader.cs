@@ -43,7 +43,7 @@ public static class ImageLoader
         {
             info = Image.Identify(seekable);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidDataException or NotSupportedException or EndOfStreamException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new InvalidDataException($"'{name}' is not a readable image: {e.Message}", e);
         }
@@ -57,8 +57,7 @@ public static class ImageLoader
             if (options.ApplyExifOrientation) image.Mutate(x => x.AutoOrient());
             return ToRgbImage(image);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidDataException or NotSupportedException
-                                      or EndOfStreamException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new InvalidDataException($"'{name}' could not be decoded (corrupt or truncated image): {e.Message}", e);
         }
@@ -84,6 +83,14 @@ public static class ImageLoader
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
     }
+
+    /// <summary>
+    /// Any exception a decoder raises on malformed data (ImageSharp throws format, range, argument, overflow and
+    /// allocation-limit exceptions depending on where the data breaks). I/O errors of the stream itself and
+    /// cancellation are not decoder failures and pass through.
+    /// </summary>
+    private static bool IsDecoderFailure(Exception e) =>
+        e is not (IOException and not EndOfStreamException) and not OperationCanceledException and not OutOfMemoryException;
 
     private static void CheckSize(int width, int height, string name, ImageLoadOptions options)
     {
