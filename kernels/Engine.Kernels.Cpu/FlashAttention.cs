@@ -12,9 +12,6 @@ namespace Engine.Kernels.Cpu;
 /// The naive reference is <see cref="AttentionReference"/>.</summary>
 public static unsafe class FlashAttention
 {
-    internal const int QueryBlock = 96;
-    internal const int KeyBlock = 128;
-
     /// <summary>Computes output (and, when logSumExp is non-null, the per-row log-sum-exp of the masked, scaled
     /// scores that <see cref="Backward"/> needs).</summary>
     public static void Forward(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
@@ -73,112 +70,25 @@ public static unsafe class FlashAttention
             return;
         }
 
-        int qBlocks = (tq + QueryBlock - 1) / QueryBlock, kBlocks = (tk + KeyBlock - 1) / KeyBlock;
-        int tasks = batchHeads * kBlocks;
-        long flops = 10L * batchHeads * tq * tk * d;
-        int workers = flops < (1 << 20) ? 1 : Math.Min(KernelThreading.MaxThreads, tasks);
         // rowDot[i] = dOutput_i . output_i, the softmax-backward correction term per query row.
         var rowDot = ArrayPool<float>.Shared.Rent(batchHeads * tq);
-        // One spin lock per (head, query block): dQ rows are accumulated by every key-block task of the head.
-        var locks = ArrayPool<int>.Shared.Rent(batchHeads * qBlocks);
-        Array.Clear(locks, 0, batchHeads * qBlocks);
-        int next = 0;
         try
         {
             fixed (float* pq = q, pk = k, pv = v, po = output, pl = logSumExp, pdo = dOutput, pdq = dQ, pdk = dK, pdv = dV,
                    pm = mask?.Values, prd = rowDot)
-            fixed (int* plk = locks)
             {
-                var args = new BackwardArgs
-                {
-                    Heads = heads, Tq = tq, Tk = tk, D = d, Scale = scale, Causal = causal, Mask = mask, MaskValues = pm,
-                    Q = pq + qOff, K = pk + kOff, V = pv + vOff, Lse = pl + lseOff, DOut = pdo + dOutOff,
-                    DQ = pdq + dQOff, DK = pdk + dKOff, DV = pdv + dVOff, RowDot = prd, Locks = plk, QBlocks = qBlocks,
-                };
-                float* o0 = po + outOff;
+                float* o0 = po + outOff, do0 = pdo + dOutOff;
                 for (long row = 0; row < (long)batchHeads * tq; row++)
-                    prd[row] = TensorPrimitives.Dot(new ReadOnlySpan<float>(args.DOut + row * d, d), new ReadOnlySpan<float>(o0 + row * d, d));
-                KernelThreading.For(workers, _ =>
-                {
-                    var scratch = ArrayPool<float>.Shared.Rent(2 * QueryBlock * KeyBlock);
-                    try
-                    {
-                        fixed (float* s = scratch)
-                        {
-                            int t;
-                            while ((t = Interlocked.Increment(ref next) - 1) < tasks)
-                                BackwardBlock(t / kBlocks, t % kBlocks, args, s);
-                        }
-                    }
-                    finally { ArrayPool<float>.Shared.Return(scratch); }
-                });
+                    prd[row] = TensorPrimitives.Dot(new ReadOnlySpan<float>(do0 + row * d, d), new ReadOnlySpan<float>(o0 + row * d, d));
+                if (Gemm.UseVector512)
+                    FlashAttentionBackward<Kernel512x8x32>.Run(batchHeads, heads, tq, tk, d, scale, causal, pq + qOff, pk + kOff, pv + vOff,
+                        mask, pm, pl + lseOff, do0, prd, pdq + dQOff, pdk + dKOff, pdv + dVOff);
+                else
+                    FlashAttentionBackward<Kernel256x6x16>.Run(batchHeads, heads, tq, tk, d, scale, causal, pq + qOff, pk + kOff, pv + vOff,
+                        mask, pm, pl + lseOff, do0, prd, pdq + dQOff, pdk + dKOff, pdv + dVOff);
             }
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(rowDot);
-            ArrayPool<int>.Shared.Return(locks);
-        }
-    }
-
-    private sealed class BackwardArgs
-    {
-        public int Heads, Tq, Tk, D, QBlocks;
-        public float Scale;
-        public bool Causal;
-        public AttentionMask? Mask;
-        public float* MaskValues, Q, K, V, Lse, DOut, DQ, DK, DV, RowDot;
-        public int* Locks;
-    }
-
-    /// <summary>One key block of one head: owns dK and dV of those keys, adds its share of dQ under the query
-    /// block's lock.</summary>
-    private static void BackwardBlock(int bh, int kb, BackwardArgs a, float* scratch)
-    {
-        int d = a.D, tq = a.Tq, tk = a.Tk;
-        int kStart = kb * KeyBlock, bk = Math.Min(KeyBlock, tk - kStart);
-        float* kBlk = a.K + ((long)bh * tk + kStart) * d, vBlk = a.V + ((long)bh * tk + kStart) * d;
-        float* dkBlk = a.DK + ((long)bh * tk + kStart) * d, dvBlk = a.DV + ((long)bh * tk + kStart) * d;
-        new Span<float>(dkBlk, bk * d).Clear();
-        new Span<float>(dvBlk, bk * d).Clear();
-        float* p = scratch, dp = scratch + QueryBlock * KeyBlock;
-        int firstQb = a.Causal ? kStart / QueryBlock : 0; // earlier queries see none of these keys
-        for (int qb = firstQb; qb < a.QBlocks; qb++)
-        {
-            int qStart = qb * QueryBlock, bq = Math.Min(QueryBlock, tq - qStart);
-            long rowBase = (long)bh * tq + qStart;
-            float* qBlk = a.Q + rowBase * d, doBlk = a.DOut + rowBase * d, dqBlk = a.DQ + rowBase * d;
-            // P = exp(scale * Q K^T + mask - lse)
-            Gemm.Serial(false, true, bq, bk, d, a.Scale, qBlk, d, kBlk, d, 0f, p, KeyBlock);
-            for (int r = 0; r < bq; r++)
-            {
-                var row = new Span<float>(p + r * KeyBlock, bk);
-                int query = qStart + r;
-                float lse = a.Lse[rowBase + r];
-                if (float.IsNegativeInfinity(lse)) { row.Clear(); continue; }
-                if (a.Mask is { } mk)
-                    TensorPrimitives.Add(row, new ReadOnlySpan<float>(a.MaskValues + mk.RowStart(bh, a.Heads, query) + kStart, bk), row);
-                FastExp.ExpShiftedSum(p + r * KeyBlock, p + r * KeyBlock, bk, lse);
-                if (a.Causal && query + 1 - kStart < bk) row[Math.Max(0, query + 1 - kStart)..].Clear();
-            }
-            // dV += P^T dO ; dP = dO V^T
-            Gemm.Serial(true, false, bk, d, bq, 1f, p, KeyBlock, doBlk, d, 1f, dvBlk, d);
-            Gemm.Serial(false, true, bq, bk, d, 1f, doBlk, d, vBlk, d, 0f, dp, KeyBlock);
-            // dS = P * (dP - rowDot), kept in dp
-            for (int r = 0; r < bq; r++)
-            {
-                var dpRow = new Span<float>(dp + r * KeyBlock, bk);
-                TensorPrimitives.Subtract(dpRow, a.RowDot[rowBase + r], dpRow);
-                TensorPrimitives.Multiply(dpRow, new ReadOnlySpan<float>(p + r * KeyBlock, bk), dpRow);
-            }
-            // dK += scale * dS^T Q ; dQ += scale * dS K
-            Gemm.Serial(true, false, bk, d, bq, a.Scale, dp, KeyBlock, qBlk, d, 1f, dkBlk, d);
-            int* lockSlot = a.Locks + (long)bh * a.QBlocks + qb;
-            var spin = new SpinWait();
-            while (Interlocked.CompareExchange(ref *lockSlot, 1, 0) != 0) spin.SpinOnce();
-            try { Gemm.Serial(false, false, bq, d, bk, a.Scale, dp, KeyBlock, kBlk, d, 1f, dqBlk, d); }
-            finally { Volatile.Write(ref *lockSlot, 0); }
-        }
+        finally { ArrayPool<float>.Shared.Return(rowDot); }
     }
 
     private static void ValidateCommon(int batchHeads, int heads, int tq, int tk, int d, AttentionMask? mask)
