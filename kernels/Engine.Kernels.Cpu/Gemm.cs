@@ -9,7 +9,7 @@ namespace Engine.Kernels.Cpu;
 public static unsafe class Gemm
 {
     /// <summary>Below this many multiply-adds a call stays on one thread: scheduling would cost more than it saves.</summary>
-    private const long ParallelThreshold = 1L << 18;
+    private const long ParallelThreshold = 1L << 21;
 
     /// <summary>Which micro-kernel the fast path uses; tests force each one on any hardware (Vector512 is emulated in
     /// software when not accelerated, so forcing it is for correctness only).</summary>
@@ -48,31 +48,30 @@ public static unsafe class Gemm
         int threads = work < ParallelThreshold ? 1 : KernelThreading.MaxThreads;
         fixed (float* pa = a, pb = b, pc = c)
         {
-            float* a0 = pa, b0 = pb, c0 = pc;
-            if (batch >= threads)
-            {
-                // Whole matrices per thread: no redundant packing, no split bookkeeping.
-                KernelThreading.For(Math.Min(threads, batch), t =>
-                {
-                    int per = (batch + threads - 1) / threads;
-                    for (int bi = t * per; bi < Math.Min(batch, (t + 1) * per); bi++)
-                        Region(transA, transB, 0, m, 0, n, k, alpha, a0 + aOff + bi * strideA, lda,
-                            b0 + bOff + bi * strideB, ldb, beta, c0 + cOff + bi * strideC, ldc);
-                });
-                return;
-            }
-            for (int bi = 0; bi < batch; bi++)
-                SplitOne(transA, transB, m, n, k, alpha, a0 + aOff + bi * strideA, lda, b0 + bOff + bi * strideB, ldb,
-                    beta, c0 + cOff + bi * strideC, ldc, threads);
+            float* a0 = pa + aOff, b0 = pb + bOff, c0 = pc + cOff;
+            // Whole matrices per thread when that balances (no redundant packing, no split bookkeeping).
+            if (threads > 1 && (batch % threads == 0 || batch >= 4 * threads))
+                BatchesInParallel(transA, transB, m, n, k, alpha, a0, lda, b0, ldb, beta, c0, ldc, batch, strideA, strideB, strideC, threads);
+            else
+                for (int bi = 0; bi < batch; bi++)
+                    SplitOne(transA, m, n, k, alpha, a0 + bi * strideA, lda, new MatrixPackB(b0 + bi * strideB, ldb, transB),
+                        beta, c0 + bi * strideC, ldc, threads);
         }
+    }
+
+    private static void BatchesInParallel(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc, int batch, long strideA, long strideB, long strideC, int threads)
+    {
+        int parts = Math.Min(threads, batch);
+        KernelThreading.For(parts, t =>
+        {
+            for (int bi = (int)((long)batch * t / parts); bi < (int)((long)batch * (t + 1) / parts); bi++)
+                Region(transA, transB, 0, m, 0, n, k, alpha, a + bi * strideA, lda, b + bi * strideB, ldb, beta, c + bi * strideC, ldc);
+        });
     }
 
     /// <summary>One matrix over `threads` workers: split columns when wide enough (each worker packs only its own
     /// B), otherwise rows.</summary>
-    private static void SplitOne(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, int threads)
-        => SplitOne(transA, m, n, k, alpha, a, lda, new MatrixPackB(b, ldb, transB), beta, c, ldc, threads);
-
     /// <summary>C = alpha * op(A) * B + beta * C with B produced by a packer (e.g. implicit im2col), multi-threaded
     /// like <see cref="Sgemm"/>. No validation: callers check their own bounds.</summary>
     internal static void WithPacker<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
@@ -86,11 +85,14 @@ public static unsafe class Gemm
     private static void SplitOne<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
         TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
     {
-        if (threads == 1)
-        {
-            Region(transA, 0, m, 0, n, k, alpha, a, lda, b, beta, c, ldc);
-            return;
-        }
+        if (threads == 1) Region(transA, 0, m, 0, n, k, alpha, a, lda, b, beta, c, ldc);
+        else SplitParallel(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads);
+    }
+
+    /// <summary>Separate from SplitOne so the single-threaded path allocates no closure.</summary>
+    private static void SplitParallel<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
+    {
         int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
         int mr = UseVector512 ? Kernel512x8x32.MR : Kernel256x6x16.MR;
         bool splitN = n >= threads * nr * 4 || n >= m;

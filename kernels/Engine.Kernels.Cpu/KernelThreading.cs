@@ -14,13 +14,18 @@ public static class KernelThreading
         {
             if (value < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "MaxThreads must be >= 1.");
             _maxThreads = value;
+            _options = null;
         }
     }
+
+    private static ParallelOptions? _options;
 
     /// <summary>Runs body(0..count-1); inline when count is 1 so small calls pay no scheduling cost.</summary>
     internal static void For(int count, Action<int> body)
     {
         if (count <= 1) { if (count == 1) body(0); return; }
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(count, MaxThreads) }, body);
+        // The loop never has more iterations than MaxThreads, so one cached options object serves every call.
+        var options = _options ??= new ParallelOptions { MaxDegreeOfParallelism = MaxThreads };
+        Parallel.For(0, count, options, body);
     }
 }
