@@ -95,7 +95,7 @@ public static unsafe class Gemm
     {
         int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
         int mr = UseVector512 ? Kernel512x8x32.MR : Kernel256x6x16.MR;
-        bool splitN = n >= threads * nr * 4 || n >= m;
+        bool splitN = PreferColumnSplit(m, n, k, mr, nr, threads);
         int unit = splitN ? nr : mr;
         int extent = splitN ? n : m;
         int units = (extent + unit - 1) / unit;
@@ -108,6 +108,21 @@ public static unsafe class Gemm
             else Region(transA, s, e, 0, n, k, alpha, a, lda, b, beta, c, ldc);
         });
     }
+
+    /// <summary>Whether splitting C by columns beats splitting by rows: each worker packs all of A and its share of B
+    /// (or the reverse), and works on its rounded-up share. Modelled cost per worker: multiply-adds plus about 8
+    /// multiply-adds' worth of time per packed element.</summary>
+    private static bool PreferColumnSplit(int m, int n, int k, int mr, int nr, int threads)
+    {
+        const double packCost = 8;
+        double nShare = (double)(((n + nr - 1) / nr + threads - 1) / threads) * nr;
+        double mShare = (double)(((m + mr - 1) / mr + threads - 1) / threads) * mr;
+        double byColumns = (double)RoundUp(m, mr) * k * nShare + packCost * ((double)m * k + (double)k * nShare);
+        double byRows = mShare * k * RoundUp(n, nr) + packCost * (mShare * k + (double)k * n);
+        return byColumns <= byRows;
+    }
+
+    private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 
     /// <summary>Unchecked single-threaded GEMM on raw pointers for other kernels' inner blocks (attention, conv):
     /// no validation, no scheduling. Same semantics as <see cref="Sgemm"/> with k > 0.</summary>
