@@ -18,12 +18,15 @@ public sealed class InitCommand : ICliCommand
         var biomedclip = new Option<string?>("--biomedclip") { Description = "BiomedCLIPSeg: BiomedCLIP folder to take the encoders from." };
         var decoderFrom = new Option<string?>("--decoder-from") { Description = "BiomedCLIPSeg-D: CLIPSeg folder to copy the decoder from." };
         var clipBackbone = new Option<string?>("--clip-backbone") { Description = "CRIS: OpenAI CLIP checkpoint to start from." };
-        var cmd = new Command("init", "Write a random-initialised model folder.") { family, preset, vocab, output, seed, biomedclip, decoderFrom, clipBackbone };
+        var extractLayers = new Option<string?>("--extract-layers") { Description = "BiomedCLIPSeg: CLIPSeg-convention layers, e.g. 3,6,9 (default: the CLIPSeg folder's)." };
+        var extractOffset = new Option<string?>("--extract-offset") { Description = "BiomedCLIPSeg: ViT block = layer + offset (default 1, the study's choice; 0 = CLIPSeg's)." };
+        var cmd = new Command("init", "Write a random-initialised model folder.") { family, preset, vocab, output, seed, biomedclip, decoderFrom, clipBackbone, extractLayers, extractOffset };
         cmd.SetAction(p =>
         {
             var extra = new Dictionary<string, string>(StringComparer.Ordinal);
             void Pass(string key, Option<string?> o) { if (p.GetValue(o) is { } v) extra[key] = v; }
             Pass("biomedclip", biomedclip); Pass("decoder-from", decoderFrom); Pass("clip-backbone", clipBackbone);
+            Pass("extract-layers", extractLayers); Pass("extract-offset", extractOffset);
             var init = ModelFamilies.Initializer(p.GetValue(family)!);
             Console.WriteLine(init.Initialize(new ModelInitRequest(p.GetValue(output)!, p.GetValue(preset), p.GetValue(vocab), p.GetValue(seed), extra)));
             return 0;
