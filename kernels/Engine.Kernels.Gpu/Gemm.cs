@@ -9,7 +9,7 @@ namespace Engine.Kernels.Gpu;
 /// block, and prefetches the next k-slice into registers while computing the current one (double buffering).
 /// The naive kernel (one thread per output) is the reference it is tested against.
 /// </summary>
-public static class Gemm
+public static partial class Gemm
 {
     public const int TileM = 64, TileN = 64, TileK = 16, Threads = 256;
 
@@ -35,11 +35,24 @@ public static class Gemm
         }
         else
         {
-            var kernel = dev.Load<Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>>(
-                TiledKernel, acc => acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(TiledKernel));
-            kernel(new KernelConfig(new Index3D((n + TileN - 1) / TileN, (m + TileM - 1) / TileM, batch.Count), new Index3D(Threads, 1, 1)), a, b, c, p);
+            long largeTiles = (long)((m + LargeTile - 1) / LargeTile) * ((n + LargeTile - 1) / LargeTile) * batch.Count;
+            LaunchFp32(dev, p, a, b, c, batch.Count, large: largeTiles >= LargeTileMinGroups);
         }
         dev.AfterLaunch(precision == GemmPrecision.Fp32 ? "gemm_fp32" : "gemm_tf32", t0);
+    }
+
+    /// <summary>The 128x128 kernel is used when it still yields this many groups (two waves on a 132-SM H100);
+    /// smaller problems keep the 64x64 kernel, which has four times as many groups to spread.</summary>
+    public const int LargeTileMinGroups = 264;
+
+    internal static void LaunchFp32(GpuDevice dev, GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int batchCount, bool large)
+    {
+        if (large)
+            dev.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(TiledLargeKernel)(
+                new KernelConfig(new Index3D((p.N + LargeTile - 1) / LargeTile, (p.M + LargeTile - 1) / LargeTile, batchCount), new Index3D(Threads, 1, 1)), a, b, c, p);
+        else
+            dev.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(TiledKernel)(
+                new KernelConfig(new Index3D((p.N + TileN - 1) / TileN, (p.M + TileM - 1) / TileM, batchCount), new Index3D(Threads, 1, 1)), a, b, c, p);
     }
 
     /// <summary>The naive reference kernel (one thread per output element), same semantics.</summary>

@@ -103,7 +103,7 @@ public sealed class ElementwiseTests(SimulatorFixture fx)
         var a = TestUtil.Random(24, 21); var b = TestUtil.Random(3, 22, 0.5f, 2f); var g = TestUtil.Random(24, 23);
         using var da = _dev.Upload<float>(a); using var db = _dev.Upload<float>(b); using var dg = _dev.Upload<float>(g);
         using var dy = _dev.Rent<float>(24); using var ga = _dev.Rent<float>(24); using var gbFull = _dev.Rent<float>(24); using var gb = _dev.Rent<float>(3);
-        foreach (var op in Enum.GetValues<BinaryOp>())
+        foreach (var op in new[] { BinaryOp.Add, BinaryOp.Sub, BinaryOp.Mul, BinaryOp.Div, BinaryOp.Maximum, BinaryOp.Minimum })
         {
             Elementwise.Binary(_dev, op, shape, da.View, 0, new long[] { 12, 4, 1 }, db.View, 0, new long[] { 0, 1, 0 }, dy.View);
             Elementwise.BinaryBackward(_dev, op, shape, da.View, 0, new long[] { 12, 4, 1 }, db.View, 0, new long[] { 0, 1, 0 }, dg.View, ga.View, gbFull.View);

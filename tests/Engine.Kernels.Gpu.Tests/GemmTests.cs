@@ -25,7 +25,7 @@ public sealed class GemmTests(SimulatorFixture fx)
     }
 
     [Theory]
-    [InlineData(false, false, 70, 65, 33, 1f, 0f)]
+    [InlineData(false, false, 66, 65, 17, 1f, 0f)]
     [InlineData(true, false, 17, 9, 40, 0.5f, 1f)]
     [InlineData(false, true, 5, 66, 18, 1f, -0.5f)]
     [InlineData(true, true, 64, 64, 16, 2f, 0f)]
@@ -42,6 +42,20 @@ public sealed class GemmTests(SimulatorFixture fx)
         Gemm.SgemmNaive(_dev, ta, tb, m, n, k, alpha, da.View, 0, lda, db.View, 0, ldb, beta, dn.View, 0, ldc, GemmBatch.Strided(batch, sa, sb, sc));
         TestUtil.Close(expected, _dev.Download(dc.View), 1e-4f, 1e-4f, "tiled");
         TestUtil.Close(expected, _dev.Download(dn.View), 1e-4f, 1e-4f, "naive");
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void LargeTileKernelMatchesReference(bool ta, bool tb)
+    {
+        int m = 130, n = 131, k = 19, lda = ta ? m : k, ldb = tb ? k : n, ldc = n;
+        var a = TestUtil.Random(m * k, 7); var b = TestUtil.Random(k * n, 8); var c = TestUtil.Random(m * n, 9);
+        var expected = Reference(ta, tb, m, n, k, 1.5f, a, lda, b, ldb, 0.25f, c, ldc, 1, 0, 0, 0);
+        using var da = _dev.Upload<float>(a); using var db = _dev.Upload<float>(b); using var dc = _dev.Upload<float>(c);
+        var p = Gemm.Prepare(ta, tb, m, n, k, 1.5f, da.View, 0, lda, db.View, 0, ldb, 0.25f, dc.View, 0, ldc, GemmBatch.Single);
+        Gemm.LaunchFp32(_dev, p, da.View, db.View, dc.View, 1, large: true);
+        TestUtil.Close(expected, _dev.Download(dc.View), 1e-4f, 1e-4f, "large tile");
     }
 
     [Fact]

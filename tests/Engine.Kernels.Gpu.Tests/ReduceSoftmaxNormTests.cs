@@ -13,8 +13,8 @@ public sealed class ReduceSoftmaxNormTests(SimulatorFixture fx)
     [InlineData(1)] // middle axis: strided kernel
     public void ReductionsAndBackward(int axis)
     {
-        int[] shape = { 3, 37, 5 };
-        if (axis == 2) shape = new[] { 3, 5, 37 };
+        int[] shape = { 2, 37, 5 };
+        if (axis == 2) shape = new[] { 2, 3, 37 };
         var s = AxisShape.Of(shape, axis);
         var x = TestUtil.Random((int)s.Count, 31); var g = TestUtil.Random(s.Outer * s.Inner, 32);
         using var dx = _dev.Upload<float>(x); using var dy = _dev.Rent<float>(s.Outer * s.Inner); using var di = _dev.Rent<long>(s.Outer * s.Inner);

@@ -1,0 +1,107 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Kernels.Gpu;
+
+/// <summary>
+/// The large-tile SGEMM kernel: 128x128 outputs per 256-thread group, k-slices of 8 in shared memory, an 8x8
+/// register block per thread (64 accumulators: twice the arithmetic per shared-memory load of the 64x64 kernel)
+/// and the next slice prefetched into registers. Chosen by <see cref="Gemm"/> when the problem has enough 128x128
+/// tiles to fill the GPU; same semantics and host checks.
+/// </summary>
+public static partial class Gemm
+{
+    public const int LargeTile = 128, LargeTileK = 8;
+
+    private static float LoadALarge(ArrayView<float> a, GemmParams p, long offA, int m0, int k0, int e)
+    {
+        int mm, kk;
+        if (p.TransA != 0) { mm = e % LargeTile; kk = e / LargeTile; }
+        else { kk = e % LargeTileK; mm = e / LargeTileK; }
+        int gm = m0 + mm, gk = k0 + kk;
+        if (gm >= p.M || gk >= p.K) return 0f;
+        return p.TransA != 0 ? a[offA + (long)gk * p.Lda + gm] : a[offA + (long)gm * p.Lda + gk];
+    }
+
+    private static float LoadBLarge(ArrayView<float> b, GemmParams p, long offB, int n0, int k0, int e)
+    {
+        int nn, kk;
+        if (p.TransB != 0) { kk = e % LargeTileK; nn = e / LargeTileK; }
+        else { nn = e % LargeTile; kk = e / LargeTile; }
+        int gn = n0 + nn, gk = k0 + kk;
+        if (gn >= p.N || gk >= p.K) return 0f;
+        return p.TransB != 0 ? b[offB + (long)gn * p.Ldb + gk] : b[offB + (long)gk * p.Ldb + gn];
+    }
+
+    private static int SlotALarge(int transA, int e) => transA != 0 ? e : (e % LargeTileK) * LargeTile + e / LargeTileK;
+
+    private static int SlotBLarge(int transB, int e) => transB != 0 ? (e % LargeTileK) * LargeTile + e / LargeTileK : e;
+
+    [GpuKernel(ExplicitlyGrouped = true)]
+    public static void TiledLargeKernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmParams p)
+    {
+        var As = SharedMemory.Allocate<float>(LargeTileK * LargeTile); // [k][m]
+        var Bs = SharedMemory.Allocate<float>(LargeTileK * LargeTile); // [k][n]
+        int tid = Group.IdxX, tx = tid % 16, ty = tid / 16;
+        int n0 = Grid.IdxX * LargeTile, m0 = Grid.IdxY * LargeTile, batch = Grid.IdxZ;
+        long offA = p.OffA + (batch / p.BatchInner) * p.A1 + (batch % p.BatchInner) * p.A2;
+        long offB = p.OffB + (batch / p.BatchInner) * p.B1 + (batch % p.BatchInner) * p.B2;
+        long offC = p.OffC + (batch / p.BatchInner) * p.C1 + (batch % p.BatchInner) * p.C2;
+
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
+        float c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
+        float c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+        float c40 = 0, c41 = 0, c42 = 0, c43 = 0, c44 = 0, c45 = 0, c46 = 0, c47 = 0;
+        float c50 = 0, c51 = 0, c52 = 0, c53 = 0, c54 = 0, c55 = 0, c56 = 0, c57 = 0;
+        float c60 = 0, c61 = 0, c62 = 0, c63 = 0, c64 = 0, c65 = 0, c66 = 0, c67 = 0;
+        float c70 = 0, c71 = 0, c72 = 0, c73 = 0, c74 = 0, c75 = 0, c76 = 0, c77 = 0;
+
+        int sa0 = SlotALarge(p.TransA, tid), sa1 = SlotALarge(p.TransA, tid + 256), sa2 = SlotALarge(p.TransA, tid + 512), sa3 = SlotALarge(p.TransA, tid + 768);
+        int sb0 = SlotBLarge(p.TransB, tid), sb1 = SlotBLarge(p.TransB, tid + 256), sb2 = SlotBLarge(p.TransB, tid + 512), sb3 = SlotBLarge(p.TransB, tid + 768);
+        float ra0 = LoadALarge(a, p, offA, m0, 0, tid), ra1 = LoadALarge(a, p, offA, m0, 0, tid + 256);
+        float ra2 = LoadALarge(a, p, offA, m0, 0, tid + 512), ra3 = LoadALarge(a, p, offA, m0, 0, tid + 768);
+        float rb0 = LoadBLarge(b, p, offB, n0, 0, tid), rb1 = LoadBLarge(b, p, offB, n0, 0, tid + 256);
+        float rb2 = LoadBLarge(b, p, offB, n0, 0, tid + 512), rb3 = LoadBLarge(b, p, offB, n0, 0, tid + 768);
+
+        for (int k0 = 0; k0 < p.K; k0 += LargeTileK)
+        {
+            As[sa0] = ra0; As[sa1] = ra1; As[sa2] = ra2; As[sa3] = ra3;
+            Bs[sb0] = rb0; Bs[sb1] = rb1; Bs[sb2] = rb2; Bs[sb3] = rb3;
+            Group.Barrier();
+            int kn = k0 + LargeTileK;
+            if (kn < p.K)
+            {
+                ra0 = LoadALarge(a, p, offA, m0, kn, tid); ra1 = LoadALarge(a, p, offA, m0, kn, tid + 256);
+                ra2 = LoadALarge(a, p, offA, m0, kn, tid + 512); ra3 = LoadALarge(a, p, offA, m0, kn, tid + 768);
+                rb0 = LoadBLarge(b, p, offB, n0, kn, tid); rb1 = LoadBLarge(b, p, offB, n0, kn, tid + 256);
+                rb2 = LoadBLarge(b, p, offB, n0, kn, tid + 512); rb3 = LoadBLarge(b, p, offB, n0, kn, tid + 768);
+            }
+            for (int kk = 0; kk < LargeTileK; kk++)
+            {
+                int ab = kk * LargeTile + ty, bb = kk * LargeTile + tx;
+                float a0 = As[ab + 0], a1 = As[ab + 16], a2 = As[ab + 32], a3 = As[ab + 48], a4 = As[ab + 64], a5 = As[ab + 80], a6 = As[ab + 96], a7 = As[ab + 112];
+                float b0 = Bs[bb + 0], b1 = Bs[bb + 16], b2 = Bs[bb + 32], b3 = Bs[bb + 48], b4 = Bs[bb + 64], b5 = Bs[bb + 80], b6 = Bs[bb + 96], b7 = Bs[bb + 112];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+                c40 += a4 * b0; c41 += a4 * b1; c42 += a4 * b2; c43 += a4 * b3; c44 += a4 * b4; c45 += a4 * b5; c46 += a4 * b6; c47 += a4 * b7;
+                c50 += a5 * b0; c51 += a5 * b1; c52 += a5 * b2; c53 += a5 * b3; c54 += a5 * b4; c55 += a5 * b5; c56 += a5 * b6; c57 += a5 * b7;
+                c60 += a6 * b0; c61 += a6 * b1; c62 += a6 * b2; c63 += a6 * b3; c64 += a6 * b4; c65 += a6 * b5; c66 += a6 * b6; c67 += a6 * b7;
+                c70 += a7 * b0; c71 += a7 * b1; c72 += a7 * b2; c73 += a7 * b3; c74 += a7 * b4; c75 += a7 * b5; c76 += a7 * b6; c77 += a7 * b7;
+            }
+            Group.Barrier();
+        }
+
+        int r0 = m0 + ty, cc = n0 + tx;
+        Store(c, p, offC, r0 + 0, cc + 0, c00); Store(c, p, offC, r0 + 0, cc + 16, c01); Store(c, p, offC, r0 + 0, cc + 32, c02); Store(c, p, offC, r0 + 0, cc + 48, c03); Store(c, p, offC, r0 + 0, cc + 64, c04); Store(c, p, offC, r0 + 0, cc + 80, c05); Store(c, p, offC, r0 + 0, cc + 96, c06); Store(c, p, offC, r0 + 0, cc + 112, c07);
+        Store(c, p, offC, r0 + 16, cc + 0, c10); Store(c, p, offC, r0 + 16, cc + 16, c11); Store(c, p, offC, r0 + 16, cc + 32, c12); Store(c, p, offC, r0 + 16, cc + 48, c13); Store(c, p, offC, r0 + 16, cc + 64, c14); Store(c, p, offC, r0 + 16, cc + 80, c15); Store(c, p, offC, r0 + 16, cc + 96, c16); Store(c, p, offC, r0 + 16, cc + 112, c17);
+        Store(c, p, offC, r0 + 32, cc + 0, c20); Store(c, p, offC, r0 + 32, cc + 16, c21); Store(c, p, offC, r0 + 32, cc + 32, c22); Store(c, p, offC, r0 + 32, cc + 48, c23); Store(c, p, offC, r0 + 32, cc + 64, c24); Store(c, p, offC, r0 + 32, cc + 80, c25); Store(c, p, offC, r0 + 32, cc + 96, c26); Store(c, p, offC, r0 + 32, cc + 112, c27);
+        Store(c, p, offC, r0 + 48, cc + 0, c30); Store(c, p, offC, r0 + 48, cc + 16, c31); Store(c, p, offC, r0 + 48, cc + 32, c32); Store(c, p, offC, r0 + 48, cc + 48, c33); Store(c, p, offC, r0 + 48, cc + 64, c34); Store(c, p, offC, r0 + 48, cc + 80, c35); Store(c, p, offC, r0 + 48, cc + 96, c36); Store(c, p, offC, r0 + 48, cc + 112, c37);
+        Store(c, p, offC, r0 + 64, cc + 0, c40); Store(c, p, offC, r0 + 64, cc + 16, c41); Store(c, p, offC, r0 + 64, cc + 32, c42); Store(c, p, offC, r0 + 64, cc + 48, c43); Store(c, p, offC, r0 + 64, cc + 64, c44); Store(c, p, offC, r0 + 64, cc + 80, c45); Store(c, p, offC, r0 + 64, cc + 96, c46); Store(c, p, offC, r0 + 64, cc + 112, c47);
+        Store(c, p, offC, r0 + 80, cc + 0, c50); Store(c, p, offC, r0 + 80, cc + 16, c51); Store(c, p, offC, r0 + 80, cc + 32, c52); Store(c, p, offC, r0 + 80, cc + 48, c53); Store(c, p, offC, r0 + 80, cc + 64, c54); Store(c, p, offC, r0 + 80, cc + 80, c55); Store(c, p, offC, r0 + 80, cc + 96, c56); Store(c, p, offC, r0 + 80, cc + 112, c57);
+        Store(c, p, offC, r0 + 96, cc + 0, c60); Store(c, p, offC, r0 + 96, cc + 16, c61); Store(c, p, offC, r0 + 96, cc + 32, c62); Store(c, p, offC, r0 + 96, cc + 48, c63); Store(c, p, offC, r0 + 96, cc + 64, c64); Store(c, p, offC, r0 + 96, cc + 80, c65); Store(c, p, offC, r0 + 96, cc + 96, c66); Store(c, p, offC, r0 + 96, cc + 112, c67);
+        Store(c, p, offC, r0 + 112, cc + 0, c70); Store(c, p, offC, r0 + 112, cc + 16, c71); Store(c, p, offC, r0 + 112, cc + 32, c72); Store(c, p, offC, r0 + 112, cc + 48, c73); Store(c, p, offC, r0 + 112, cc + 64, c74); Store(c, p, offC, r0 + 112, cc + 80, c75); Store(c, p, offC, r0 + 112, cc + 96, c76); Store(c, p, offC, r0 + 112, cc + 112, c77);
+    }
+}
