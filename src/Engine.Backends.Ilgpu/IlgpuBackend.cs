@@ -23,13 +23,15 @@ public sealed partial class IlgpuBackend : IBackend, IDisposable
     public GpuDevice Gpu { get; }
     public Device Device { get; }
 
-    /// <summary>Registers DeviceKind.Cuda (when a CUDA GPU can be opened) and DeviceKind.IlgpuCpu (always) in the
-    /// backend registry. Safe to call more than once.</summary>
+    /// <summary>Registers DeviceKind.IlgpuCpu (always) and DeviceKind.Cuda (only when a CUDA GPU can be opened, so
+    /// that BackendRegistry.IsAvailable(Cuda) can drive "--device auto") in the backend registry. Safe to call more
+    /// than once; the probe for CUDA takes a few milliseconds when no driver is installed.</summary>
     public static void Register()
     {
         if (Interlocked.Exchange(ref _registered, 1) != 0) return;
         BackendRegistry.Register(DeviceKind.IlgpuCpu, d => new IlgpuBackend(GpuDevice.CreateCpu(), d));
-        BackendRegistry.Register(DeviceKind.Cuda, d => new IlgpuBackend(GpuDevice.CreateCuda(d.Index), d));
+        if (GpuDevice.IsCudaAvailable())
+            BackendRegistry.Register(DeviceKind.Cuda, d => new IlgpuBackend(GpuDevice.CreateCuda(d.Index), d));
     }
 
     /// <summary>True when <see cref="DeviceKind.Cuda"/> devices can actually be opened here.</summary>
