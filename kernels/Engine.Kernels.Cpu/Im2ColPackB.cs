@@ -10,9 +10,17 @@ namespace Engine.Kernels.Cpu;
 /// large feature maps.</summary>
 internal readonly unsafe struct Im2ColPackB(ConvGeometry g, float* image) : IGemmPackB
 {
+    /// <summary>Tests set this to exercise the portable row-copy packers on AVX2 machines.</summary>
+    internal static bool ForceRowCopies { get; set; }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)
     {
+        if (Avx2.IsSupported && !ForceRowCopies)
+        {
+            Im2ColGather.Pack(g, image, p0, j0, kc, nc, nr, dst);
+            return;
+        }
         int panels = (nc + nr - 1) / nr;
         float* row = PackBuffers.Current.Temp((long)panels * nr);
         new Span<float>(row + nc, panels * nr - nc).Clear(); // ragged last panel stays zero
@@ -34,6 +42,11 @@ internal readonly unsafe struct Im2ColTransposedPackB(ConvGeometry g, float* ima
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)
     {
+        if (Avx2.IsSupported && !Im2ColPackB.ForceRowCopies)
+        {
+            Im2ColGather.PackTransposed(g, image, p0, j0, kc, nc, nr, dst);
+            return;
+        }
         float* rows = PackBuffers.Current.Temp((long)nr * kc);
         for (int jr = 0; jr < nc; jr += nr)
         {

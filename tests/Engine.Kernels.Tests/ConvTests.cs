@@ -5,6 +5,7 @@ namespace Engine.Kernels.Tests;
 
 /// <summary>im2col + GEMM convolution and transposed convolution (forward, backward-data, backward-weight, bias)
 /// against the naive direct loops.</summary>
+[Collection("KernelChoice")]
 public class ConvTests
 {
     public static IEnumerable<object[]> ConvShapes() =>
@@ -18,11 +19,26 @@ public class ConvTests
         [1, 16, 13, 13, 20, 3, 3, 1, 1, 1, 1],
         [1, 8, 6, 6, 8, 1, 1, 2, 0, 1, 4],   // strided 1x1 goes through im2col
         [1, 3, 5, 5, 4, 1, 1, 1, 1, 1, 1],   // padded 1x1: backward-data cannot run as a forward conv
+        [1, 3, 30, 21, 5, 3, 3, 1, 1, 1, 1], // rows of 21 and 30: plain-load runs, row-straddling groups, edges
+        [2, 2, 9, 40, 3, 3, 3, 2, 1, 2, 1],  // strided, dilated, wide
     ];
 
     [Theory]
     [MemberData(nameof(ConvShapes))]
     public void Conv2dMatchesDirect(int batch, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad, int dil, int groups)
+        => CheckConv2d(batch, cin, h, w, cout, kh, kw, stride, pad, dil, groups);
+
+    /// <summary>The portable im2col packers (row copies + transposes) that machines without AVX2 use.</summary>
+    [Theory]
+    [MemberData(nameof(ConvShapes))]
+    public void Conv2dMatchesDirect_RowCopyPacking(int batch, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad, int dil, int groups)
+    {
+        Im2ColPackB.ForceRowCopies = true;
+        try { CheckConv2d(batch, cin, h, w, cout, kh, kw, stride, pad, dil, groups); }
+        finally { Im2ColPackB.ForceRowCopies = false; }
+    }
+
+    private static void CheckConv2d(int batch, int cin, int h, int w, int cout, int kh, int kw, int stride, int pad, int dil, int groups)
     {
         var s = new Conv2dShape(batch, cin, h, w, cout, kh, kw, stride, stride, pad, pad, dil, dil, groups);
         var x = TestData.Random((int)s.InputSize + 2, 1);
