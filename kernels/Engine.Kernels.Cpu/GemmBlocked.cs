@@ -17,11 +17,17 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         int mr = TKernel.MR, nr = TKernel.NR;
         int kcMax = Math.Min(TKernel.KC, k);
         int mcMax = Math.Min(TKernel.MC, RoundUp(m1 - m0, mr));
-        int ncMax = Math.Min(TKernel.NC, RoundUp(n1 - n0, nr));
+        // Few rows (one MC block, e.g. convolutions with 64 output channels): pack all of A once up front, which
+        // lets the column block shrink until packed B stays in L2 without re-packing A per column block.
+        bool wholeA = m1 - m0 <= TKernel.MC && (long)RoundUp(m1 - m0, mr) * k <= GemmTuning.WholeAFloats;
+        int ncMax = Math.Min(wholeA ? GemmTuning.NcFewRows : TKernel.NC, RoundUp(n1 - n0, nr));
         var buffers = PackBuffers.Current;
-        float* ap = buffers.A((long)RoundUp(mcMax, mr) * kcMax + 16); // + slack, see GemmPacking
+        float* ap = buffers.A((wholeA ? (long)RoundUp(mcMax, mr) * k : (long)RoundUp(mcMax, mr) * kcMax) + 16); // + slack, see GemmPacking
         float* bp = buffers.B((long)RoundUp(ncMax, nr) * kcMax + 16);
         float* tile = stackalloc float[mr * nr];
+        if (wholeA)
+            for (int pc = 0; pc < k; pc += kcMax)
+                GemmPacking.PackA(transA, a, lda, m0, pc, m1 - m0, Math.Min(kcMax, k - pc), mr, ap + (long)RoundUp(m1 - m0, mr) * pc);
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -34,7 +40,9 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
-                    GemmPacking.PackA(transA, a, lda, ic, pc, mc, kc, mr, ap);
+                    float* aBlock = ap;
+                    if (wholeA) aBlock = ap + (long)RoundUp(m1 - m0, mr) * pc;
+                    else GemmPacking.PackA(transA, a, lda, ic, pc, mc, kc, mr, ap);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
@@ -42,7 +50,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);
-                            float* aPanel = ap + (long)ir * kc;
+                            float* aPanel = aBlock + (long)ir * kc;
                             float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                             if (rows == mr && cols == nr)
                                 TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);

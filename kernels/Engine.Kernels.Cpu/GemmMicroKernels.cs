@@ -26,6 +26,9 @@ internal static class GemmTuning
 {
     public static int Kc256 = 256, Mc256 = 144, Nc256 = 3072;
     public static int Kc512 = 192, Mc512 = 144, Nc512 = 3072;
+    /// <summary>Column block when all of A is packed up front (at most one MC block of rows), and the A size limit.</summary>
+    public static int NcFewRows = 256;
+    public static long WholeAFloats = 1 << 16;
 }
 
 /// <summary>6 x 16 AVX2 kernel: 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.</summary>
