@@ -89,7 +89,15 @@ public abstract class Module
             p.Value.RequiresGrad = rg;
         }
         foreach (var (n, b) in NamedBuffers())
-            if (b.Persistent) b.Value = ToF32Owned(state[n], b.Value.Device);
+            if (b.Persistent) b.Value = b.Value.DType == DType.F32 ? ToF32Owned(state[n], b.Value.Device) : ToIntegerBuffer(state[n], b.Value, n);
+    }
+
+    /// <summary>Integer buffers (BatchNorm's I64 num_batches_tracked) keep their own dtype and stay on the CPU.</summary>
+    private static Tensor ToIntegerBuffer(Tensor t, Tensor current, string name)
+    {
+        if (current.DType != DType.I64) throw new InvalidDataException($"Buffer '{name}' has unsupported dtype {current.DType}.");
+        if (t.DType is DType.F32) throw new InvalidDataException($"Buffer '{name}' must be an integer tensor (found {t.DType}).");
+        return Tensor.FromArray(t.ToInt64Array(), (int[])t.Shape.Clone());
     }
 
     private static Tensor ToF32Owned(Tensor t, Device device)
@@ -115,7 +123,8 @@ public abstract class Module
             bool rg = p.RequiresGrad; var name = p.Value.Name;
             p.Value = p.Value.Detach().To(device); p.Value.Name = name; p.Value.RequiresGrad = rg;
         }
-        foreach (var (_, b) in NamedBuffers()) b.Value = b.Value.Detach().To(device);
+        // Integer buffers (num_batches_tracked) are host-side counters and stay on the CPU.
+        foreach (var (_, b) in NamedBuffers()) if (b.Value.DType == DType.F32) b.Value = b.Value.Detach().To(device);
     }
 
     /// <summary>Freezes (or unfreezes) every parameter of this subtree.</summary>

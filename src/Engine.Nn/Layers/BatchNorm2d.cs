@@ -24,5 +24,14 @@ public sealed class BatchNorm2d : Module
     /// <summary>When true, eval-mode statistics are used even while training (CRIS "frozen BN").</summary>
     public bool FrozenStats { get; set; }
 
-    public Tensor Forward(Tensor x) => Ops.BatchNorm(x, RunningMean.Value, RunningVar.Value, Weight.Value, Bias.Value, Training && !FrozenStats, Momentum, Eps);
+    /// <summary>Works for [N, C, ...] (also BatchNorm1d's [N, C]). Training with batch statistics also counts the batch in
+    /// num_batches_tracked, as torch does.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        bool batchStats = Training && !FrozenStats;
+        var y = Ops.BatchNorm(x, RunningMean.Value, RunningVar.Value, Weight.Value, Bias.Value, batchStats, Momentum, Eps);
+        if (batchStats && NumBatchesTracked.Value.DType == DType.I64)
+            NumBatchesTracked.Value = Tensor.FromArray(new[] { NumBatchesTracked.Value.ToInt64Array()[0] + 1 }, Array.Empty<int>());
+        return y;
+    }
 }
