@@ -14,13 +14,16 @@ public sealed class BertModel : Module
     {
         config.Validate();
         Config = config;
-        var rng = new Random(seed);
+        var rng = DropoutRandom = new ReseedableRandom(seed);
         Embeddings = Add("embeddings", new BertEmbeddings(config, rng));
         Encoder = Add("encoder", new BertEncoder(config, rng));
         if (config.AddPoolingLayer) Pooler = Add("pooler", new BertPooler(config, rng));
     }
 
     public BertConfig Config { get; }
+    /// <summary>The stream every dropout of this model draws from (initialisation drew from it first); reseed it to
+    /// make training-mode dropout reproducible per step.</summary>
+    public ReseedableRandom DropoutRandom { get; }
     public BertEmbeddings Embeddings { get; }
     public BertEncoder Encoder { get; }
     public BertPooler? Pooler { get; }
