@@ -95,7 +95,9 @@ public static unsafe class Gemm
     {
         int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
         int mr = UseVector512 ? Kernel512x8x32.MR : Kernel256x6x16.MR;
-        bool splitN = PreferColumnSplit(m, n, k, mr, nr, threads);
+        bool splitN = GemmTuning.SplitOverride == 0
+            ? PreferColumnSplit(m, n, k, mr, nr, threads, transA ? GemmPacking.CopyCost : GemmPacking.TransposingCost, b.CostPerElement)
+            : GemmTuning.SplitOverride == 1;
         int unit = splitN ? nr : mr;
         int extent = splitN ? n : m;
         int units = (extent + unit - 1) / unit;
@@ -110,15 +112,14 @@ public static unsafe class Gemm
     }
 
     /// <summary>Whether splitting C by columns beats splitting by rows: each worker packs all of A and its share of B
-    /// (or the reverse), and works on its rounded-up share. Modelled cost per worker: multiply-adds plus about 8
-    /// multiply-adds' worth of time per packed element.</summary>
-    private static bool PreferColumnSplit(int m, int n, int k, int mr, int nr, int threads)
+    /// (or the reverse), and works on its rounded-up share. Modelled cost per worker: multiply-adds plus the packing
+    /// cost of each element it packs (a transposing pack costs several times a copy).</summary>
+    private static bool PreferColumnSplit(int m, int n, int k, int mr, int nr, int threads, double aCost, double bCost)
     {
-        const double packCost = 8;
         double nShare = (double)(((n + nr - 1) / nr + threads - 1) / threads) * nr;
         double mShare = (double)(((m + mr - 1) / mr + threads - 1) / threads) * mr;
-        double byColumns = (double)RoundUp(m, mr) * k * nShare + packCost * ((double)m * k + (double)k * nShare);
-        double byRows = mShare * k * RoundUp(n, nr) + packCost * (mShare * k + (double)k * n);
+        double byColumns = (double)RoundUp(m, mr) * k * nShare + aCost * m * k + bCost * k * nShare;
+        double byRows = mShare * k * RoundUp(n, nr) + aCost * mShare * k + bCost * k * n;
         return byColumns <= byRows;
     }
 

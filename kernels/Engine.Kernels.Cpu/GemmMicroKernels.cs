@@ -29,6 +29,8 @@ internal static class GemmTuning
     /// <summary>Column block when all of A is packed up front (at most one MC block of rows), and the A size limit.</summary>
     public static int NcFewRows = 256;
     public static long WholeAFloats = 1 << 16;
+    /// <summary>Benchmark hook: 0 = choose the multi-threaded split by cost model, 1 = by columns, 2 = by rows.</summary>
+    public static int SplitOverride;
 }
 
 /// <summary>6 x 16 AVX2 kernel: 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers.</summary>

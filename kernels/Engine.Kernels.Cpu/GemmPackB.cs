@@ -6,10 +6,16 @@ namespace Engine.Kernels.Cpu;
 internal unsafe interface IGemmPackB
 {
     void Pack(int p0, int j0, int kc, int nc, int nr, float* dst);
+
+    /// <summary>Rough cost of packing one element, in multiply-add equivalents (used to choose thread splits).</summary>
+    double CostPerElement { get; }
 }
 
 /// <summary>A stored row-major matrix B (or B^T).</summary>
 internal readonly unsafe struct MatrixPackB(float* b, int ldb, bool transB) : IGemmPackB
 {
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst) => GemmPacking.PackB(transB, b, ldb, p0, j0, kc, nc, nr, dst);
+
+    /// <summary>A contiguous copy, or a gather through register transposes for B^T.</summary>
+    public double CostPerElement => transB ? GemmPacking.TransposingCost : GemmPacking.CopyCost;
 }

@@ -10,6 +10,10 @@ namespace Engine.Kernels.Cpu;
 /// Destination buffers need 8 floats of slack past the packed size (a 6-wide panel step is written as 8 floats).</summary>
 internal static unsafe class GemmPacking
 {
+    /// <summary>Measured relative cost of packing one element, in micro-kernel multiply-adds: a contiguous copy, and
+    /// a strided gather (register transposes, im2col).</summary>
+    public const double CopyCost = 8, TransposingCost = 32;
+
     /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] as ceil(mc/mr) panels, each kc steps of mr floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, int mr, float* dst)

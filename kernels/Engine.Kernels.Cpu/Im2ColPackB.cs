@@ -13,6 +13,8 @@ internal readonly unsafe struct Im2ColPackB(ConvGeometry g, float* image) : IGem
     /// <summary>Tests set this to exercise the portable row-copy packers on AVX2 machines.</summary>
     internal static bool ForceRowCopies { get; set; }
 
+    public double CostPerElement => GemmPacking.TransposingCost;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)
     {
@@ -39,6 +41,8 @@ internal readonly unsafe struct Im2ColPackB(ConvGeometry g, float* image) : IGem
 /// im2col rows over the pixel range and transposed into the panels.</summary>
 internal readonly unsafe struct Im2ColTransposedPackB(ConvGeometry g, float* image) : IGemmPackB
 {
+    public double CostPerElement => GemmPacking.TransposingCost;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)
     {
