@@ -22,14 +22,16 @@ public readonly record struct Device(DeviceKind Kind, int Index = 0)
         _ => Kind.ToString(),
     };
 
-    /// <summary>Parses "cpu", "cuda", "cuda:1", "ilgpu-cpu". "auto" is resolved by the backend registry.</summary>
+    /// <summary>Parses "cpu", "cuda", "cuda:1", "ilgpu-cpu" and "auto" (CUDA when a CUDA backend is registered and
+    /// a GPU opened, else CPU).</summary>
     public static Device Parse(string s)
     {
         var t = s.Trim().ToLowerInvariant();
+        if (t == "auto") return Backends.BackendRegistry.IsAvailable(DeviceKind.Cuda) ? Cuda : Cpu;
         if (t == "cpu") return Cpu;
         if (t == "ilgpu-cpu") return IlgpuCpu;
         if (t == "cuda") return Cuda;
         if (t.StartsWith("cuda:") && int.TryParse(t.AsSpan(5), out var i)) return new Device(DeviceKind.Cuda, i);
-        throw new ArgumentException($"Unknown device '{s}'. Expected cpu, cuda, cuda:N or ilgpu-cpu.");
+        throw new ArgumentException($"Unknown device '{s}'. Expected auto, cpu, cuda, cuda:N or ilgpu-cpu.");
     }
 }

@@ -62,6 +62,8 @@ public sealed class CpuStorage : Storage
 
     /// <summary>The backing int array (I32 storages; may be used by kernels that need an array, e.g. in lambdas).</summary>
     public int[] IntArray => _i ?? throw new InvalidOperationException($"Storage is {_dtype}, not I32.");
+    internal long[] LongArray => _l ?? throw new InvalidOperationException($"Storage is {_dtype}, not I64.");
+    internal byte[] ByteArray => _b ?? throw new InvalidOperationException($"Storage is {_dtype}, not U8/Bool.");
     public float[] FloatArray => _f ?? throw new InvalidOperationException($"Storage is {_dtype}, not F32 (or was disposed).");
     public Span<float> Floats => FloatArray.AsSpan(0, (int)_length);
     public Span<long> Longs => (_l ?? throw new InvalidOperationException($"Storage is {_dtype}, not I64.")).AsSpan();

@@ -3,12 +3,20 @@ namespace Engine;
 public sealed partial class Tensor
 {
     public static Tensor Empty(DType dtype, Device device, params int[] shape)
-        => new(Backends.BackendRegistry.Get(device).Allocate(dtype, Engine.Shape.Numel(shape), clear: false), shape);
+    {
+        var s = Backends.BackendRegistry.Get(device).Allocate(dtype, Engine.Shape.Numel(shape), clear: false);
+        TensorScope.Track(s);
+        return new Tensor(s, shape);
+    }
 
     public static Tensor Zeros(params int[] shape) => Zeros(DType.F32, Device.Cpu, shape);
 
     public static Tensor Zeros(DType dtype, Device device, params int[] shape)
-        => new(Backends.BackendRegistry.Get(device).Allocate(dtype, Engine.Shape.Numel(shape), clear: true), shape);
+    {
+        var s = Backends.BackendRegistry.Get(device).Allocate(dtype, Engine.Shape.Numel(shape), clear: true);
+        TensorScope.Track(s);
+        return new Tensor(s, shape);
+    }
 
     public static Tensor ZerosLike(Tensor t) => Zeros(t.DType, t.Device, (int[])t.Shape.Clone());
 

@@ -14,6 +14,7 @@ public sealed class BenchCommand : ICliCommand
         bench.Subcommands.Add(GemmCommand());
         bench.Subcommands.Add(AttentionCommand());
         bench.Subcommands.Add(ConvCommand());
+        bench.Subcommands.Add(ModelBenchCommand.Build()); // whole models: ModelBenchCommand.cs
         return bench;
     }
 

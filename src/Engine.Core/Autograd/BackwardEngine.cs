@@ -32,6 +32,7 @@ internal static class BackwardEngine
 
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = seed };
         using var _ = GradMode.Disable();
+        using var phase = Profiling.OpProfiler.IsEnabled ? Profiling.OpProfiler.Phase("backward") : null;
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var t = order[i];

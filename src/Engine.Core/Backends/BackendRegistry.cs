@@ -15,7 +15,14 @@ public static class BackendRegistry
 
     public static bool IsAvailable(DeviceKind kind) { lock (Gate) return kind == DeviceKind.Cpu || Factories.ContainsKey(kind); }
 
+    /// <summary>The backend of a device; while <see cref="Profiling.OpProfiler"/> is on, its timing wrapper.</summary>
     public static IBackend Get(Device device)
+    {
+        var b = GetRaw(device);
+        return Profiling.OpProfiler.IsEnabled ? Profiling.OpProfiler.Wrap(b) : b;
+    }
+
+    private static IBackend GetRaw(Device device)
     {
         if (device.Kind == DeviceKind.Cpu) return CpuBackend.Instance;
         lock (Gate)

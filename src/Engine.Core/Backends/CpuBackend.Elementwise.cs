@@ -6,13 +6,17 @@ public sealed partial class CpuBackend
 {
     private static float[] F(Storage s) => ((CpuStorage)s).FloatArray;
 
-    public void Fill(Storage dst, long dstOffset, long count, float value) => F(dst).AsSpan((int)dstOffset, (int)count).Fill(value);
+    public void Fill(Storage dst, long dstOffset, long count, float value)
+    {
+        var d = F(dst);
+        CpuParallel.For(count, 1, (s, e) => d.AsSpan((int)(dstOffset + s), (int)(e - s)).Fill(value));
+    }
 
     public void Unary(UnaryOp op, Storage x, long xOffset, Storage y, long yOffset, long n, float alpha, float beta)
     {
         var xa = F(x); var ya = F(y);
         int xo = (int)xOffset, yo = (int)yOffset;
-        long cost = op is UnaryOp.Gelu ? 40 : 4;
+        long cost = op is UnaryOp.Gelu or UnaryOp.GeluTanh ? 20 : op is UnaryOp.QuickGelu or UnaryOp.Exp or UnaryOp.Sigmoid or UnaryOp.Tanh ? 8 : 2;
         CpuParallel.For(n, cost, (s, e) =>
         {
             var xs = new ReadOnlySpan<float>(xa, xo + (int)s, (int)(e - s));
@@ -44,19 +48,13 @@ public sealed partial class CpuBackend
             case UnaryOp.Square: TensorPrimitives.Multiply(x, x, y); break;
             case UnaryOp.Tanh: TensorPrimitives.Tanh(x, y); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
-            case UnaryOp.Relu:
-                // max(x, 0) but NaN stays NaN (torch.relu propagates NaN).
-                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0f || float.IsNaN(v) ? v : 0f; }
-                break;
-            case UnaryOp.Gelu: for (int i = 0; i < x.Length; i++) y[i] = ScalarMath.Gelu(x[i]); break;
+            // max(x, 0) but NaN stays NaN (torch.relu propagates NaN).
+            case UnaryOp.Relu: VectorMath.Relu(x, y); break;
+            // Bit-identical to ScalarMath.Gelu (same double-precision table step, vectorised).
+            case UnaryOp.Gelu: VectorMath.Gelu(x, y); break;
             case UnaryOp.GeluTanh: for (int i = 0; i < x.Length; i++) y[i] = ScalarMath.GeluTanh(x[i]); break;
-            case UnaryOp.QuickGelu:
-            {
-                // y = x * sigmoid(1.702 x); works in place because x[i] is read before y[i] is written per element
-                // only in the scalar loop, so use it (TensorPrimitives would overwrite x when y aliases x).
-                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v * ScalarMath.Sigmoid(1.702f * v); }
-                break;
-            }
+            // y = x * sigmoid(1.702 x); each vector of x is read before the same positions of y are written, so in place is safe.
+            case UnaryOp.QuickGelu: VectorMath.QuickGelu(x, y); break;
             case UnaryOp.Clamp:
                 for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = float.IsNaN(v) ? v : MathF.Min(MathF.Max(v, alpha), beta); }
                 break;
@@ -100,18 +98,12 @@ public sealed partial class CpuBackend
             case UnaryOp.Rsqrt: for (int i = 0; i < n; i++) { float r = y[i]; o[i] = -0.5f * g[i] * r * r * r; } break;
             case UnaryOp.Abs: for (int i = 0; i < n; i++) { float v = x[i]; o[i] = v > 0 ? g[i] : v < 0 ? -g[i] : 0f; } break;
             case UnaryOp.Square: for (int i = 0; i < n; i++) o[i] = 2f * x[i] * g[i]; break;
-            case UnaryOp.Tanh: for (int i = 0; i < n; i++) { float t = y[i]; o[i] = g[i] * (1f - t * t); } break;
-            case UnaryOp.Sigmoid: for (int i = 0; i < n; i++) { float s = y[i]; o[i] = g[i] * s * (1f - s); } break;
-            case UnaryOp.Relu: for (int i = 0; i < n; i++) o[i] = x[i] > 0f ? g[i] : 0f; break;
+            case UnaryOp.Tanh: VectorMath.TanhGrad(y, g, o); break;
+            case UnaryOp.Sigmoid: VectorMath.SigmoidGrad(y, g, o); break;
+            case UnaryOp.Relu: VectorMath.ReluGrad(x, g, o); break;
             case UnaryOp.Gelu: for (int i = 0; i < n; i++) o[i] = g[i] * ScalarMath.GeluGrad(x[i]); break;
             case UnaryOp.GeluTanh: for (int i = 0; i < n; i++) o[i] = g[i] * ScalarMath.GeluTanhGrad(x[i]); break;
-            case UnaryOp.QuickGelu:
-                for (int i = 0; i < n; i++)
-                {
-                    float v = x[i], s = ScalarMath.Sigmoid(1.702f * v);
-                    o[i] = g[i] * (s + 1.702f * v * s * (1f - s));
-                }
-                break;
+            case UnaryOp.QuickGelu: VectorMath.QuickGeluGrad(x, g, o); break;
             case UnaryOp.Clamp:
                 // torch passes the gradient where min <= x <= max (inclusive bounds).
                 for (int i = 0; i < n; i++) { float v = x[i]; o[i] = v >= alpha && v <= beta ? g[i] : 0f; }
@@ -130,6 +122,24 @@ public sealed partial class CpuBackend
         int inner = layout.Inner;
         long rows = total / inner;
         long sa = layout.InnerStride(0), sb = layout.InnerStride(1);
+        if (rows < CpuParallel.Workers * 2L && inner >= 2 * CpuParallel.SerialThreshold)
+        {
+            // Few long rows (e.g. two same-shape contiguous tensors coalesce into one row): split inside the rows.
+            CpuParallel.For(total, 2, (s0, s1) =>
+            {
+                long r = s0 / inner, end = s1;
+                for (long p = s0; p < end; r++)
+                {
+                    long rowEnd = Math.Min(end, (r + 1) * inner);
+                    int i0 = (int)(p - r * inner), len = (int)(rowEnd - p);
+                    layout.RowOffsets(r, out long oa, out long ob, out _);
+                    var ySpan = new Span<float>(ya, (int)(yOffset + p), len);
+                    BinaryRow(op, aa, aOffset + oa + i0 * sa, sa, ba, bOffset + ob + i0 * sb, sb, ySpan);
+                    p = rowEnd;
+                }
+            });
+            return;
+        }
         CpuParallel.For(rows, inner * 2L, (r0, r1) =>
         {
             for (long r = r0; r < r1; r++)

@@ -15,12 +15,13 @@ public sealed partial class CpuBackend : IBackend
     {
         var s = (CpuStorage)src; var d = (CpuStorage)dst;
         if (s.DType != d.DType) throw new ArgumentException($"CopyStrided between {s.DType} and {d.DType}.");
+        var ss = srcStrides.ToArray(); var sh = shape.ToArray(); var ds = dstStrides.ToArray();
         switch (s.DType)
         {
-            case DType.F32: StridedCopy.Run<float>(s.Floats, srcOffset, srcStrides, shape, d.Floats, dstOffset, dstStrides); break;
-            case DType.I64: StridedCopy.Run<long>(s.Longs, srcOffset, srcStrides, shape, d.Longs, dstOffset, dstStrides); break;
-            case DType.I32: StridedCopy.Run<int>(s.Ints, srcOffset, srcStrides, shape, d.Ints, dstOffset, dstStrides); break;
-            default: StridedCopy.Run<byte>(s.Bytes, srcOffset, srcStrides, shape, d.Bytes, dstOffset, dstStrides); break;
+            case DType.F32: StridedCopy.Run(s.FloatArray, srcOffset, ss, sh, d.FloatArray, dstOffset, ds); break;
+            case DType.I64: StridedCopy.Run(s.LongArray, srcOffset, ss, sh, d.LongArray, dstOffset, ds); break;
+            case DType.I32: StridedCopy.Run(s.IntArray, srcOffset, ss, sh, d.IntArray, dstOffset, ds); break;
+            default: StridedCopy.Run(s.ByteArray, srcOffset, ss, sh, d.ByteArray, dstOffset, ds); break;
         }
     }
 
@@ -29,25 +30,35 @@ public sealed partial class CpuBackend : IBackend
     public void Download(Storage src, long srcOffset, Span<float> dst) => ((CpuStorage)src).Floats.Slice((int)srcOffset, dst.Length).CopyTo(dst);
 }
 
-/// <summary>Generic strided copy; the innermost axis is a tight loop (block copy when both are unit-stride).</summary>
+/// <summary>Generic strided copy; the innermost axis is a tight loop (block copy when both are unit-stride). Large
+/// copies are split over the cores by outer rows.</summary>
 internal static class StridedCopy
 {
-    public static void Run<T>(Span<T> src, long so, ReadOnlySpan<long> ss, ReadOnlySpan<int> shape, Span<T> dst, long dO, ReadOnlySpan<long> ds)
+    public static void Run<T>(T[] src, long so, long[] ss, int[] shape, T[] dst, long dO, long[] ds)
     {
         int r = shape.Length;
         long n = Shape.Numel(shape);
         if (n == 0) return;
-        if (r == 0) { dst[(int)dO] = src[(int)so]; return; }
+        if (r == 0) { dst[dO] = src[so]; return; }
+        int inner = shape[r - 1];
+        long outer = n / inner;
+        CpuParallel.For(outer, inner, (o0, o1) => Rows(src, so, ss, shape, dst, dO, ds, o0, o1));
+    }
+
+    private static void Rows<T>(T[] src, long so, long[] ss, int[] shape, T[] dst, long dO, long[] ds, long o0, long o1)
+    {
+        int r = shape.Length;
         int inner = shape[r - 1];
         long sInner = ss[r - 1], dInner = ds[r - 1];
-        long outer = n / inner;
         Span<int> idx = stackalloc int[r];
-        for (long o = 0; o < outer; o++)
+        long rem = o0;
+        for (int k = r - 2; k >= 0; k--) { idx[k] = (int)(rem % shape[k]); rem /= shape[k]; }
+        for (long o = o0; o < o1; o++)
         {
             long sp = so, dp = dO;
             for (int k = 0; k < r - 1; k++) { sp += idx[k] * ss[k]; dp += idx[k] * ds[k]; }
-            if (sInner == 1 && dInner == 1) src.Slice((int)sp, inner).CopyTo(dst.Slice((int)dp, inner));
-            else for (int i = 0; i < inner; i++) dst[(int)(dp + i * dInner)] = src[(int)(sp + i * sInner)];
+            if (sInner == 1 && dInner == 1) Array.Copy(src, sp, dst, dp, inner);
+            else for (int i = 0; i < inner; i++) dst[dp + i * dInner] = src[sp + i * sInner];
             for (int k = r - 2; k >= 0; k--) { if (++idx[k] < shape[k]) break; idx[k] = 0; }
         }
     }

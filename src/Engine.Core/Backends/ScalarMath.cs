@@ -42,10 +42,10 @@ internal static class ScalarMath
     // ---- fast erfc: table of erfc and exp(-x^2) at x_i = i/64 on [0, 10], plus a 5-term Taylor step from the
     // nearest node (|delta| <= 1/128). The derivatives of erfc are Hermite polynomials times exp(-x^2), so the
     // step is relative to exp(-x_i^2) and stays accurate (~1e-9 relative) deep in the tail, where GELU needs it.
-    private const int TableScale = 64;
-    private const int TableSize = 10 * TableScale + 1;
-    private static readonly double[] ErfcTable = BuildTable(true);
-    private static readonly double[] GaussTable = BuildTable(false);
+    internal const int TableScale = 64;
+    internal const int TableSize = 10 * TableScale + 1;
+    internal static readonly double[] ErfcTable = BuildTable(true);
+    internal static readonly double[] GaussTable = BuildTable(false);
 
     private static double[] BuildTable(bool erfc)
     {

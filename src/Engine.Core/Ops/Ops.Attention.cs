@@ -65,7 +65,7 @@ public static partial class Ops
         var lse = NewF32(q.Device, new[] { bh, tq });
         be.AttentionForward(bh, heads, tq, tk, d, scale, causal, qc.Storage, qc.Offset, kc.Storage, kc.Offset, vc.Storage, vc.Offset,
                             mc?.Storage, mc?.Offset ?? 0, mbs, mhs, mrs, y.Storage, y.Offset, lse.Storage, lse.Offset);
-        return y.WithGrad("sdpa_fused", new[] { q, k, v }, g =>
+        y.WithGrad("sdpa_fused", new[] { q, k, v }, g =>
         {
             var gc = Raw(g);
             var dq = NewF32(q.Device, Copy(q.Shape)); var dk = NewF32(q.Device, Copy(k.Shape)); var dv = NewF32(q.Device, Copy(v.Shape));
@@ -74,6 +74,9 @@ public static partial class Ops
                                  dq.Storage, dq.Offset, dk.Storage, dk.Offset, dv.Storage, dv.Offset);
             return new Tensor?[] { q.RequiresGrad ? dq : null, k.RequiresGrad ? dk : null, v.RequiresGrad ? dv : null };
         });
+        ReleaseTemp(qc, q, y); ReleaseTemp(kc, k, y); ReleaseTemp(vc, v, y);
+        if (mc is not null && mask is not null) ReleaseTemp(mc, mask, y);
+        return y;
     }
 
     /// <summary>[tq, tk] additive mask with -inf where key index > query index (top-left aligned, like PyTorch).</summary>

@@ -1,3 +1,4 @@
+using Engine.Autograd;
 using Engine.Backends;
 
 namespace Engine;
@@ -60,6 +61,9 @@ public static partial class Ops
         var x = Raw(a);
         var y = NewF32(a.Device, Copy(a.Shape));
         BackendOf(a).Unary(op, x.Storage, x.Offset, y.Storage, y.Offset, y.Numel, alpha, beta);
+        // A contiguous copy of a strided input is the op's own temporary unless the backward needs it; the callers that
+        // record a backward reading the input go through Raw(a) again there, so the copy is never captured.
+        if (!GradMode.IsEnabled) ReleaseTemp(x, a, y);
         return y;
     }
 

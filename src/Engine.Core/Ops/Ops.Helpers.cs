@@ -24,7 +24,20 @@ public static partial class Ops
 
     /// <summary>A fresh contiguous float32 tensor on a device (contents undefined unless <paramref name="clear"/>).</summary>
     internal static Tensor NewF32(Device device, int[] shape, bool clear = false)
-        => new(BackendRegistry.Get(device).Allocate(DType.F32, Shape.Numel(shape), clear), shape);
+    {
+        var s = BackendRegistry.Get(device).Allocate(DType.F32, Shape.Numel(shape), clear);
+        TensorScope.Track(s);
+        return new Tensor(s, shape);
+    }
+
+    /// <summary>Releases an op's own temporary (e.g. a contiguous copy of an input) right away when nothing recorded
+    /// the op: <paramref name="temp"/> is disposed when it is a copy (not the input's storage) and the result does not
+    /// share it. Keeps memory warm for the next op during inference.</summary>
+    internal static void ReleaseTemp(Tensor temp, Tensor input, Tensor result)
+    {
+        if (result.GradFn is null && !ReferenceEquals(temp.Storage, input.Storage) && !ReferenceEquals(temp.Storage, result.Storage))
+            temp.Dispose();
+    }
 
     /// <summary>Contiguous, graph-free version of a tensor (no copy when already contiguous).</summary>
     internal static Tensor Raw(Tensor t) => t.Detach().Contiguous();

@@ -128,7 +128,7 @@ public static partial class Ops
             else be.Gemm(false, !wo.Transposed, rows, outF, inF, 1f, x2.Storage, x2.Offset, inF, wo.Source.Storage, wo.Source.Offset, wo.Ld, beta, y.Storage, y.Offset, outF);
         }
         var inputs = b is null ? new[] { x, w } : new[] { x, w, b };
-        return y.WithGrad("linear", inputs, g =>
+        y.WithGrad("linear", inputs, g =>
         {
             var g2 = g.Reshape(rows, outF);
             var gx = x.RequiresGrad ? MatMul(g2, w.Detach()).Reshape(Copy(x.Shape)) : null;
@@ -136,5 +136,7 @@ public static partial class Ops
             var gb = b is not null && b.RequiresGrad ? Sum(g2, 0) : null;
             return b is null ? new[] { gx, gw } : new[] { gx, gw, gb };
         });
+        ReleaseTemp(x2, x, y);
+        return y;
     }
 }

@@ -22,13 +22,16 @@ public static partial class Ops
         var be = BackendOf(x);
         be.Softmax(xl.Storage, xl.Offset, rows, n, log, yl.Storage, yl.Offset);
         var y = last ? yl : yl.Transpose(a, -1).Contiguous();
-        return y.WithGrad(log ? "log_softmax" : "softmax", new[] { x }, g =>
+        y.WithGrad(log ? "log_softmax" : "softmax", new[] { x }, g =>
         {
             var gl = last ? Raw(g) : g.Transpose(a, -1).Contiguous();
             var gxl = NewF32(g.Device, Copy(gl.Shape));
             be.SoftmaxBackward(yl.Storage, yl.Offset, gl.Storage, gl.Offset, rows, n, log, gxl.Storage, gxl.Offset);
             return new[] { last ? gxl : gxl.Transpose(a, -1).Contiguous() };
         });
+        ReleaseTemp(xl, x, y);
+        if (!last) ReleaseTemp(yl, x, y);
+        return y;
     }
 
     /// <summary>LayerNorm over the last axis (biased variance), optional affine.</summary>
@@ -53,7 +56,7 @@ public static partial class Ops
         var inputs = new List<Tensor> { x };
         if (weight is not null) inputs.Add(weight);
         if (bias is not null) inputs.Add(bias);
-        return y.WithGrad("layer_norm", inputs.ToArray(), g =>
+        y.WithGrad("layer_norm", inputs.ToArray(), g =>
         {
             var gc = Raw(g);
             var gx = NewF32(x.Device, Copy(x.Shape));
@@ -66,6 +69,9 @@ public static partial class Ops
             if (bias is not null) r.Add(gb);
             return r.ToArray();
         });
+        if (y.GradFn is null) { mean.Dispose(); rstd.Dispose(); }
+        ReleaseTemp(xc, x, y);
+        return y;
     }
 
     /// <summary>BatchNorm over axis 1 of [N, C, ...]. Training: batch statistics (biased for normalising, unbiased for

@@ -37,12 +37,13 @@ public sealed class ClipAttention : Module
     {
         int b = x.Shape[0], t = x.Shape[1];
         // [B, T, C] -> [B, H, T, D]
-        var q = Ops.Mul(QProj.Forward(x), Scale).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
+        var qp = QProj.Forward(x);
         var k = KProj.Forward(x).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
         var v = VProj.Forward(x).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
         Tensor o;
         if (wantProbs)
         {
+            var q = Ops.Mul(qp, Scale).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
             var scores = Ops.MatMul(q, k, transB: true);
             if (additiveMask != null) scores = Ops.Add(scores, additiveMask);
             probs = Ops.Softmax(scores, -1);
@@ -51,7 +52,9 @@ public sealed class ClipAttention : Module
         else
         {
             probs = null;
-            o = Ops.ScaledDotProductAttention(q, k, v, additiveMask, causal: false, scale: 1f);
+            // The fused kernel applies the scale to the scores: same math as scaling q first, without a pass over q.
+            var q = qp.Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
+            o = Ops.ScaledDotProductAttention(q, k, v, additiveMask, causal: false, scale: Scale);
         }
         o = o.Transpose(1, 2).Reshape(b, t, Hidden);
         return OutProj.Forward(o);

@@ -21,7 +21,10 @@ public sealed class ClipEncoderLayer : Module
 
     public Tensor Forward(Tensor x, Tensor? additiveMask, bool wantProbs, out Tensor? probs)
     {
+        // Inference: the layer's temporaries go back to the buffer pool when it returns (no-op while recording).
+        using var scope = TensorScope.Begin();
         var h = Ops.Add(x, SelfAttn.Forward(LayerNorm1.Forward(x), additiveMask, wantProbs, out probs));
-        return Ops.Add(h, Mlp.Forward(LayerNorm2.Forward(h)));
+        scope.KeepIfAny(probs);
+        return scope.Keep(Ops.Add(h, Mlp.Forward(LayerNorm2.Forward(h))));
     }
 }

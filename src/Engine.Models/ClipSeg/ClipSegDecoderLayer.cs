@@ -24,7 +24,10 @@ public sealed class ClipSegDecoderLayer : Module
 
     public Tensor Forward(Tensor x, bool wantProbs, out Tensor? probs)
     {
+        // Inference: the layer's temporaries go back to the buffer pool when it returns (no-op while recording).
+        using var scope = TensorScope.Begin();
         var h = LayerNorm1.Forward(Ops.Add(x, SelfAttn.Forward(x, null, wantProbs, out probs)));
-        return LayerNorm2.Forward(Ops.Add(h, Mlp.Forward(h)));
+        scope.KeepIfAny(probs);
+        return scope.Keep(LayerNorm2.Forward(Ops.Add(h, Mlp.Forward(h))));
     }
 }

@@ -1,0 +1,210 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Engine.Backends;
+
+/// <summary>
+/// Vectorised activation kernels on spans (y may alias x exactly). Each has the scalar formula of
+/// <see cref="ScalarMath"/> as its reference: GELU reproduces <see cref="ScalarMath.Gelu"/> bit for bit (the same
+/// double-precision table step, four lanes at a time with gathers); QuickGELU and sigmoid use a Cephes-style
+/// single-precision exp (about 1 ulp). Hardware without AVX2/FMA takes the scalar loops.
+/// </summary>
+internal static class VectorMath
+{
+    private static bool Fast => Avx2.IsSupported && Fma.IsSupported;
+
+    // ---------------------------------------------------------------- exp (float, ~1 ulp)
+
+    private const float Log2E = 1.44269504088896341f;
+    private const float Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
+    private const float ExpMax = 88.72283905206835f, ExpMin = -87.3365447504f; // ln(float.MaxValue); below ExpMin the result is denormal
+
+    /// <summary>e^x: range reduction x = n ln2 + r, |r| &lt;= ln2/2, degree-6 polynomial, 2^n in the exponent bits.
+    /// Overflow gives +inf, underflow 0, NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp(Vector256<float> x)
+    {
+        var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpMin)), Vector256.Create(ExpMax));
+        var n = Vector256.Floor(Vector256.FusedMultiplyAdd(xc, Vector256.Create(Log2E), Vector256.Create(0.5f)));
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), xc);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
+        var p = Vector256.Create(1.9875691500E-4f);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507E-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073E-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
+        var y = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
+        // 2^n split in two factors so n = 128 (x near the overflow bound) does not overflow the exponent field.
+        var ni = Vector256.ConvertToInt32(n);
+        var half = Vector256.ShiftRightArithmetic(ni, 1);
+        var f1 = ((half + Vector256.Create(127)) << 23).AsSingle();
+        var f2 = ((ni - half + Vector256.Create(127)) << 23).AsSingle();
+        var result = y * f1 * f2;
+        result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(ExpMax)), Vector256.Create(float.PositiveInfinity), result);
+        result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(ExpMin)), Vector256<float>.Zero, result);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /// <summary>y = max(x, 0), NaN propagated (torch.relu).</summary>
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float yr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                // keep v where v > 0 or v is NaN (v != v), else 0
+                var keep = Vector256.GreaterThan(v, Vector256<float>.Zero) | ~Vector256.Equals(v, v);
+                (v & keep).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++) { float v = x[i]; y[i] = v > 0f || float.IsNaN(v) ? v : 0f; }
+    }
+
+    /// <summary>gx = x &gt; 0 ? g : 0.</summary>
+    public static void ReluGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> o)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref float or = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o);
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var keep = Vector256.GreaterThan(Vector256.LoadUnsafe(ref xr, (nuint)i), Vector256<float>.Zero);
+                (Vector256.LoadUnsafe(ref gr, (nuint)i) & keep).StoreUnsafe(ref or, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++) o[i] = x[i] > 0f ? g[i] : 0f;
+    }
+
+    /// <summary>y = x * sigmoid(1.702 x) = x / (1 + exp(-1.702 x)).</summary>
+    public static void QuickGelu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Fast)
+        {
+            ref float xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float yr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            var k = Vector256.Create(-1.702f);
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                (v / (Vector256<float>.One + Exp(v * k))).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++) { float v = x[i]; y[i] = v * ScalarMath.Sigmoid(1.702f * v); }
+    }
+
+    /// <summary>gx = g * (s + 1.702 x s (1 - s)), s = sigmoid(1.702 x).</summary>
+    public static void QuickGeluGrad(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> o)
+    {
+        int i = 0;
+        if (Fast)
+        {
+            ref float xr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref float or = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o);
+            var k = Vector256.Create(1.702f);
+            for (; i + 8 <= x.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var s = Vector256<float>.One / (Vector256<float>.One + Exp(-(v * k)));
+                var d = s + k * v * s * (Vector256<float>.One - s);
+                (Vector256.LoadUnsafe(ref gr, (nuint)i) * d).StoreUnsafe(ref or, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = x[i], s = ScalarMath.Sigmoid(1.702f * v);
+            o[i] = g[i] * (s + 1.702f * v * s * (1f - s));
+        }
+    }
+
+    /// <summary>gx = g * s * (1 - s) from the sigmoid output s.</summary>
+    public static void SigmoidGrad(ReadOnlySpan<float> s, ReadOnlySpan<float> g, Span<float> o)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float sr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref float or = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o);
+            for (; i + 8 <= s.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref sr, (nuint)i);
+                (Vector256.LoadUnsafe(ref gr, (nuint)i) * v * (Vector256<float>.One - v)).StoreUnsafe(ref or, (nuint)i);
+            }
+        }
+        for (; i < s.Length; i++) { float v = s[i]; o[i] = g[i] * v * (1f - v); }
+    }
+
+    /// <summary>gx = g * (1 - t^2) from the tanh output t.</summary>
+    public static void TanhGrad(ReadOnlySpan<float> t, ReadOnlySpan<float> g, Span<float> o)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float tr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(t);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref float or = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(o);
+            for (; i + 8 <= t.Length; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref tr, (nuint)i);
+                (Vector256.LoadUnsafe(ref gr, (nuint)i) * (Vector256<float>.One - v * v)).StoreUnsafe(ref or, (nuint)i);
+            }
+        }
+        for (; i < t.Length; i++) { float v = t[i]; o[i] = g[i] * (1f - v * v); }
+    }
+
+    /// <summary>Exact GELU, <see cref="ScalarMath.Gelu"/> four lanes at a time: the same double-precision erfc table
+    /// step (gathered), so results are identical to the scalar reference.</summary>
+    public static unsafe void Gelu(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int i = 0;
+        if (Fast)
+        {
+            fixed (float* px = x, py = y)
+            fixed (double* te = ScalarMath.ErfcTable, tg = ScalarMath.GaussTable)
+            {
+                var invSqrt2 = Vector256.Create(0.70710678118654752);
+                var scale = Vector256.Create((double)ScalarMath.TableScale);
+                var ten = Vector256.Create(10.0);
+                for (; i + 4 <= x.Length; i += 4)
+                {
+                    var xf = Sse.LoadVector128(px + i);
+                    var xd = Avx.ConvertToVector256Double(xf);
+                    var z = Avx.ConvertToVector256Double(Sse.Xor(xf, Vector128.Create(-0f))) * invSqrt2; // (-x) * 1/sqrt2, as the scalar code
+                    var ax = Vector256.Abs(z);
+                    var inRange = Vector256.LessThan(ax, ten);                    // false for NaN and |z| >= 10
+                    var idxD = ax * scale + Vector256.Create(0.5);
+                    var idx = Avx.ConvertToVector128Int32WithTruncation(Vector256.ConditionalSelect(inRange, idxD, Vector256<double>.Zero));
+                    var xi = Avx.ConvertToVector256Double(idx) / scale;
+                    var d = ax - xi;
+                    var x2 = xi * xi;
+                    var h3 = Vector256.Create(8.0) * x2 * xi - Vector256.Create(12.0) * xi;
+                    var h4 = Vector256.Create(16.0) * x2 * x2 - Vector256.Create(48.0) * x2 + Vector256.Create(12.0);
+                    var poly = d * (Vector256<double>.One + d * (-xi + d * ((Vector256.Create(4.0) * x2 - Vector256.Create(2.0)) / Vector256.Create(6.0)
+                                    + d * (-h3 / Vector256.Create(24.0) + d * (h4 / Vector256.Create(120.0))))));
+                    var e = Avx2.GatherVector256(te, idx, 8);
+                    var g = Avx2.GatherVector256(tg, idx, 8);
+                    var r = e - g * poly;
+                    // beyond the table erfc is 0 (NaN lanes keep their NaN from d)
+                    r = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(ax, ten), Vector256<double>.Zero, r);
+                    r = Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<double>.Zero), Vector256.Create(2.0) - r, r);
+                    var result = Vector256.Create(0.5) * xd * r;
+                    Sse.Store(py + i, Avx.ConvertToVector128Single(result));
+                }
+            }
+        }
+        for (; i < x.Length; i++) y[i] = ScalarMath.Gelu(x[i]);
+    }
+}

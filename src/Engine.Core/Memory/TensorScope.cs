@@ -1,0 +1,71 @@
+using Engine.Autograd;
+
+namespace Engine;
+
+/// <summary>
+/// Returns the buffers of an inference step's temporaries to the pool as soon as the step ends, so the next step
+/// reuses warm memory instead of asking the GC (and the OS) for fresh pages. While a scope is open on a thread,
+/// every tensor storage the ops allocate on that thread is tracked; disposing the scope disposes all of them
+/// except those passed to <see cref="Keep"/> (which move to the enclosing scope, if any).
+/// <para>Only meaningful when nothing records a graph (inside <see cref="Tensor.NoGrad"/>): with recording on,
+/// <see cref="Begin"/> returns an inactive scope, because the tape may hold any intermediate for the backward
+/// pass. Keep every tensor that outlives the scope, including views of temporaries (keeping a view keeps its
+/// storage). A tensor used after its storage was released fails with a clear error rather than reading garbage.</para>
+/// </summary>
+public sealed class TensorScope : IDisposable
+{
+    [ThreadStatic] private static TensorScope? _current;
+
+    private readonly TensorScope? _parent;
+    private readonly List<Storage> _owned = new();
+    private HashSet<Storage>? _kept;
+    private bool _disposed;
+
+    private TensorScope(TensorScope? parent) { _parent = parent; }
+
+    /// <summary>Opens a scope on this thread; an inactive (no-op) one while autograd records.</summary>
+    public static TensorScope Begin()
+    {
+        if (GradMode.IsEnabled) return Inactive;
+        var s = new TensorScope(_current);
+        _current = s;
+        return s;
+    }
+
+    private static readonly TensorScope Inactive = new(null) { _disposed = true };
+
+    /// <summary>False for the scope <see cref="Begin"/> returns while recording.</summary>
+    public bool IsActive => !_disposed;
+
+    /// <summary>Marks <paramref name="t"/>'s storage as surviving this scope; returns <paramref name="t"/>.</summary>
+    public Tensor Keep(Tensor t)
+    {
+        if (!_disposed) (_kept ??= new HashSet<Storage>(ReferenceEqualityComparer.Instance)).Add(t.Storage);
+        return t;
+    }
+
+    /// <summary><see cref="Keep(Tensor)"/> for a tensor that may be null.</summary>
+    public Tensor? KeepIfAny(Tensor? t) => t is null ? null : Keep(t);
+
+    /// <summary>Called by the allocation points of the op set (Ops, Tensor.Empty/Zeros).</summary>
+    internal static void Track(Storage s)
+    {
+        var c = _current;
+        if (c is not null) c._owned.Add(s);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (!ReferenceEquals(_current, this))
+            throw new InvalidOperationException("TensorScope disposed out of order (scopes must nest on one thread).");
+        _current = _parent;
+        foreach (var s in _owned)
+        {
+            if (_kept is not null && _kept.Contains(s)) { _parent?._owned.Add(s); continue; }
+            s.Dispose();
+        }
+        _owned.Clear();
+    }
+}

@@ -1,0 +1,67 @@
+using Xunit;
+using static Engine.Core.Tests.TestUtil;
+
+namespace Engine.Core.Tests;
+
+public class TensorScopeTests
+{
+    [Fact]
+    public void ReleasesTemporariesAndKeepsResults()
+    {
+        var x = Rand(1, 4, 8); var w = Rand(2, 8, 8);
+        Tensor kept, temp, view;
+        using (Tensor.NoGrad())
+        {
+            using var scope = TensorScope.Begin();
+            Assert.True(scope.IsActive);
+            temp = Ops.Linear(x, w);
+            var mid = Ops.Relu(temp);
+            view = mid.Reshape(2, 16);
+            kept = scope.Keep(Ops.Add(mid, x));
+            scope.Keep(view);
+        }
+        Assert.Equal(new[] { 4, 8 }, kept.Shape);
+        _ = kept.ToArray();                       // kept: still readable
+        _ = view.ToArray();                       // keeping a view keeps its storage
+        var e = Assert.Throws<InvalidOperationException>(() => temp.ToArray());   // released: a clear error, never garbage
+        Assert.Contains("disposed", e.Message);
+        Assert.Equal(Rand(1, 4, 8).ToArray(), x.ToArray()); // inputs made outside the scope are untouched
+    }
+
+    [Fact]
+    public void InactiveWhileRecordingAndNestedKeepsMoveOutward()
+    {
+        var x = RandGrad(1, 3, 3);
+        using (var recording = TensorScope.Begin())
+        {
+            Assert.False(recording.IsActive);
+            var y = Ops.Mul(Ops.Relu(x), 2f);
+            recording.Keep(y);
+            Ops.Sum(y).Backward();              // the tape's intermediates are intact
+        }
+        Assert.NotNull(x.Grad);
+
+        Tensor inner, outerTemp;
+        using (Tensor.NoGrad())
+        {
+            using var outer = TensorScope.Begin();
+            outerTemp = Ops.Add(x, 1f);
+            using (var nested = TensorScope.Begin())
+                inner = nested.Keep(Ops.Mul(x, 3f));
+            _ = inner.ToArray();                 // survives the inner scope ...
+            outer.Keep(outerTemp);
+        }
+        Assert.Throws<InvalidOperationException>(() => inner.ToArray()); // ... but belongs to the outer one, which released it
+        _ = outerTemp.ToArray();
+    }
+
+    [Fact]
+    public void OutOfOrderDisposeIsAnError()
+    {
+        using var _ = Tensor.NoGrad();
+        var a = TensorScope.Begin();
+        var b = TensorScope.Begin();
+        Assert.Throws<InvalidOperationException>(() => a.Dispose());
+        b.Dispose();
+    }
+}
