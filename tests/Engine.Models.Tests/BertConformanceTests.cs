@@ -62,6 +62,19 @@ public sealed class BertConformanceTests
     }
 
     [Fact]
+    public void Gradients_without_a_probe_are_a_clear_error()
+    {
+        using var runner = new BertFamily().OpenForwardRunner(ModelFolder.Open(BertTiny), Device.Cpu);
+        var inputs = Read(BertTiny, "inputs.safetensors").Where(kv => !kv.Key.StartsWith("grad_probe.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var e = Assert.Throws<ArgumentException>(() => runner.Run(inputs, new ForwardOptions { ComputeGradients = true }));
+        Assert.Contains("grad_probe", e.Message);
+        var r = runner.Run(inputs, new ForwardOptions());
+        Assert.False(r.Outputs.ContainsKey("grad_probe.loss"));
+        Assert.False(r.Outputs.ContainsKey("attentions.0")); // probabilities only with --intermediates
+        Assert.True(r.Outputs.ContainsKey("defaults.pooler_output"));
+    }
+
+    [Fact]
     public void Pretraining_checkpoint_keys_are_normalised_like_transformers()
     {
         var file = Read(BertTiny, "model.safetensors");

@@ -181,6 +181,30 @@ public sealed class BiomedClipSegTests
         finally { dir.Delete(true); }
     }
 
+    [Fact]
+    public void Init_family_biomedclipseg_passes_the_cli_options_through()
+    {
+        var dir = Directory.CreateTempSubdirectory("biomedclipseg-init-");
+        try
+        {
+            var init = ModelFamilies.Initializer("biomedclipseg");
+            var options = new Dictionary<string, string> { ["biomedclip"] = BiomedClipTiny, ["decoder-from"] = ClipSegTiny, ["extract-layers"] = "0,1,1" };
+            var summary = init.Initialize(new ModelInitRequest(dir.FullName, null, null, 0, options));
+            Assert.Contains("BiomedCLIPSeg-D", summary);
+            Assert.Contains("[1, 2, 2]", summary);
+            var model = BiomedClipSegLoader.Load(dir.FullName, Device.Cpu);
+            Assert.Equal(new[] { 0, 1, 1 }, model.Config.ExtractLayers);
+            Assert.Equal(1, model.Config.ExtractBlockOffset);
+            Assert.Equal(Path.GetFullPath(ClipSegTiny), model.Config.DecoderSource);
+            options["extract-layers"] = "a,b";
+            Assert.Throws<ArgumentException>(() => init.Initialize(new ModelInitRequest(dir.FullName, null, null, 0, options)));
+            options["extract-layers"] = "0,1";
+            var e = Assert.Throws<ArgumentException>(() => init.Initialize(new ModelInitRequest(dir.FullName, null, null, 0, options)));
+            Assert.Contains("3 layers", e.Message);
+        }
+        finally { dir.Delete(true); }
+    }
+
     private static void AssertBitEqual(string name, Tensor expected, Tensor actual)
     {
         Assert.True(expected.Shape.SequenceEqual(actual.Shape), $"{name}: shape {Shape.Format(actual.Shape)} vs {Shape.Format(expected.Shape)}");

@@ -73,10 +73,10 @@ public static class BiomedClipSegBuilder
                 .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
             if (decoderWeights.Count == 0) throw new InvalidDataException($"'{folder.Path}' has no decoder.* weights to copy.");
         }
+        if (r.ExtractLayers is not null && decoderWeights is not null && r.ExtractLayers.Length != config.ExtractLayers.Length)
+            throw new ArgumentException($"The CLIPSeg decoder has {config.ExtractLayers.Length} layers; --extract-layers must name that many layers (got {r.ExtractLayers.Length}).");
         if (r.ExtractLayers is not null) config = config with { ExtractLayers = r.ExtractLayers };
         if (r.ExtractBlockOffset is int off) config = config with { ExtractBlockOffset = off };
-        if (r.ExtractLayers is not null && r.ExtractLayers.Length != config.ExtractLayers.Length && decoderWeights is not null)
-            throw new ArgumentException($"The CLIPSeg decoder has {config.ExtractLayers.Length} layers; --extract-layers must name that many layers (got {r.ExtractLayers.Length}).");
         config.Validate(r.DecoderFromDir is null ? "BiomedCLIPSeg" : $"BiomedCLIPSeg-D from '{r.DecoderFromDir}'");
 
         // ---- assemble: every key explicitly copied, strict load checks names and shapes
