@@ -14,6 +14,8 @@ internal static class OutputMapping
 
     public static float[] ToProbabilities(float[] logits, int logitW, int logitH, int width, int height, PreprocessorConfig config)
     {
+        if (config.Letterbox && config.DoResize && config.Width is int lw && config.Height is int lh)
+            return FromLetterbox(logits, logitW, logitH, width, height, lw, lh);
         float[] full;
         if (config.DoCenterCrop && config.DoResize)
         {
@@ -32,6 +34,20 @@ internal static class OutputMapping
         }
         full = logitW == width && logitH == height ? logits : MapResize.Bilinear(logits, logitW, logitH, width, height);
         return MaskMaps.Sigmoid(full);
+    }
+
+    /// <summary>
+    /// CRIS (test.py): sigmoid, bicubic (align_corners=True) to the letterbox canvas, then the inverse of the letterbox
+    /// warp back to the image (bicubic, 0 outside the canvas), so the map lines up with the original pixels.
+    /// </summary>
+    private static float[] FromLetterbox(float[] logits, int logitW, int logitH, int width, int height, int canvasW, int canvasH)
+    {
+        var probs = MaskMaps.Sigmoid(logits);
+        float[] canvas = probs;
+        if (logitW != canvasW || logitH != canvasH)
+            using (Tensor.NoGrad())
+                canvas = Ops.Interpolate(Tensor.FromArray(probs, 1, 1, logitH, logitW), canvasH, canvasW, InterpolationMode.Bicubic, alignCorners: true).ToArray();
+        return width == canvasW && height == canvasH ? canvas : Letterbox.Invert(canvas, new LetterboxTransform(width, height, canvasW, canvasH), 0f);
     }
 
     private static int Offset(int excess, CropRounding rounding) =>
