@@ -48,7 +48,8 @@ public sealed class CrisClip : Module
         if (t > Arch.ContextLength)
             throw new ArgumentException($"word_ids has {t} positions but the CLIP text tower has a context of {Arch.ContextLength}.");
         var device = TokenEmbedding.Weight.Value.Device;
-        var x = Ops.Add(TokenEmbedding.Forward(ids.To(device)), PositionalEmbedding.Value.Narrow(0, 0, t));
+        // Ids stay on the CPU on every device: lookups read them on the host (integer tensors do not move to GPUs).
+        var x = Ops.Add(TokenEmbedding.Forward(ids.To(Device.Cpu)), PositionalEmbedding.Value.Narrow(0, 0, t));
         x = Transformer.Forward(x, Ops.CausalMask(t, t, device));
         var words = LnFinal.Forward(x);
         var v = ids.ToInt64Array();
@@ -59,7 +60,7 @@ public sealed class CrisClip : Module
             for (int j = 1; j < t; j++) if (v[r * t + j] > v[r * t + best]) best = j;
             rows[r] = (long)r * t + best;
         }
-        var eot = Ops.IndexSelect(words.Reshape(b * t, Arch.TextWidth), 0, Tensor.FromArray(rows, b).To(device));
+        var eot = Ops.IndexSelect(words.Reshape(b * t, Arch.TextWidth), 0, Tensor.FromArray(rows, b));
         var state = Ops.MatMul(eot, TextProjection.Value);
         return (words, state);
     }
