@@ -14,12 +14,29 @@ public static class Program
             root.Subcommands.Add(((ICliCommand)Activator.CreateInstance(t)!).Build());
         try
         {
+            RegisterGpuBackendIfAsked(args);
             var parse = root.Parse(args);
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return CliErrors.Report(e);
+        }
+    }
+
+    /// <summary>The ILGPU backend (cuda, ilgpu-cpu) is registered only when a command asks for a non-CPU device:
+    /// probing for a GPU costs start-up time that CPU runs should not pay.</summary>
+    private static void RegisterGpuBackendIfAsked(string[] args)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string? value = args[i] == "--device" && i + 1 < args.Length ? args[i + 1]
+                : args[i].StartsWith("--device=", StringComparison.Ordinal) ? args[i]["--device=".Length..] : null;
+            if (value is not null && !value.Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            {
+                Engine.Backends.Ilgpu.IlgpuBackend.Register();
+                return;
+            }
         }
     }
 }

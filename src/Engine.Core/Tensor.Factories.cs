@@ -124,6 +124,9 @@ public sealed partial class Tensor
     public Tensor To(Device device)
     {
         if (device == Device) return this;
+        // Ids and masks (integer/bool dtypes) live on the host on every backend: index kernels take host indices,
+        // so moving them is a no-op rather than an error.
+        if (DType != DType.F32 && Device == Device.Cpu) return this;
         var src = Contiguous();
         var dst = Backends.BackendRegistry.Get(device).Allocate(DType, Numel, clear: false);
         Backends.BackendRegistry.Copy(src.Storage, src.Offset, dst, 0, Numel);

@@ -46,7 +46,8 @@ public sealed class PromptTemplates
     /// <summary>The shipped file next to this assembly (edits there take effect), else the embedded copy.</summary>
     public static PromptTemplates LoadDefault()
     {
-        var besideAssembly = Path.Combine(Path.GetDirectoryName(typeof(PromptTemplates).Assembly.Location) ?? AppContext.BaseDirectory, FileName);
+        // AppContext.BaseDirectory, not Assembly.Location: the latter is empty in a single-file publish.
+        var besideAssembly = Path.Combine(AppContext.BaseDirectory, FileName);
         if (File.Exists(besideAssembly)) return Load(besideAssembly);
         using var stream = typeof(PromptTemplates).Assembly.GetManifestResourceStream("Engine.Data.prompt_templates.json")
                            ?? throw new InvalidOperationException("Engine.Data was built without its embedded prompt_templates.json");
