@@ -51,6 +51,8 @@ public sealed class TestCommand : ICliCommand
             }
             else report = ModelEvaluator.Run(options);
             Print(report);
+            if (options.ZeroShot && File.Exists(Path.Combine(options.ModelDir, "trainer_state.json")))
+                Console.WriteLine($"note: --zero-shot, but '{options.ModelDir}' was written by engine train (it holds trainer_state.json).");
             return 0;
         });
         return cmd;

@@ -81,7 +81,7 @@ public sealed class TrainCommand : ICliCommand
         var ic = CultureInfo.InvariantCulture;
         var lines = new List<string>
         {
-            string.Create(ic, $"{(r.Finished ? "finished" : "paused")} after epoch {r.EpochsCompleted}/{r.TotalEpochs}{(r.StoppedEarly ? " (early stop)" : "")} in {r.Seconds:F1} s; training {r.TrainImagesPerSecond:F1} images/s; peak memory {r.PeakWorkingSetBytes / (1024.0 * 1024):F0} MiB"),
+            string.Create(ic, $"{(r.Finished ? "finished" : "paused")} after epoch {r.EpochsCompleted}/{r.TotalEpochs}{(r.StoppedEarly ? " (early stop)" : "")} in {r.Seconds:F1} s; training {r.TrainImagesPerSecond:F1} images/s ({r.TrainCpuSeconds:F0} CPU-s in training loops); peak memory {r.PeakWorkingSetBytes / (1024.0 * 1024):F0} MiB"),
         };
         if (r.BestEpoch >= 0)
             lines.Add(r.BestValDice is { } dice

@@ -13,14 +13,14 @@ public sealed record DemoOptions
     public string? VocabDir { get; init; }
     /// <summary>Synthetic images (two objects each; split 0.8/0.1/0.1).</summary>
     public int Images { get; init; } = 200;
-    public int Epochs { get; init; } = 30;
+    public int Epochs { get; init; } = 25;
     /// <summary>Model input size (the tiny preset's processor says 96; CLIPSeg interpolates its position table to any
     /// size, as the real model runs its 224-pixel CLIP at 352). Larger inputs give finer masks at more cost.</summary>
     public int InputSize { get; init; } = 160;
     public IReadOnlyList<string> PromptKeys { get; init; } = new[] { "p4" };
     public TrainableParts Parts { get; init; } = TrainableParts.All;
-    public int BatchSize { get; init; } = 16;
-    public double LearningRate { get; init; } = 2e-3;
+    public int BatchSize { get; init; } = 8;
+    public double LearningRate { get; init; } = 3e-3;
     public double WeightDecay { get; init; } = 1e-2;
     public LrScheduleKind Schedule { get; init; } = LrScheduleKind.Cosine;
     public double WarmupFraction { get; init; } = 0.05;

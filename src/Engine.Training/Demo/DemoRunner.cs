@@ -24,6 +24,8 @@ namespace Engine.Training.Demo;
 /// </summary>
 public static class DemoRunner
 {
+    public const string MontageFileName = "demo_overlays.png";
+
     public static DemoResult Run(DemoOptions o, ITrainingProgress progress)
     {
         var total = Stopwatch.StartNew();
@@ -31,8 +33,14 @@ public static class DemoRunner
         var outDir = Path.GetFullPath(o.OutDir);
         string data = Path.Combine(outDir, "data"), init = Path.Combine(outDir, "model-init"), run = Path.Combine(outDir, "run"), eval = Path.Combine(outDir, "eval");
         Directory.CreateDirectory(outDir);
-        // The demo owns these folders: a re-run starts training afresh (the dataset is regenerated idempotently).
-        foreach (var dir in new[] { run, eval, init }) if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        // A re-run starts afresh (the dataset is regenerated idempotently); only folders an earlier demo made are removed.
+        foreach (var (dir, marker) in new[] { (run, RunFolder.RunFileName), (eval, EvalReport.SummaryFile), (init, "config.json") })
+        {
+            if (!Directory.Exists(dir)) continue;
+            if (Directory.EnumerateFileSystemEntries(dir).Any() && !File.Exists(Path.Combine(dir, marker)))
+                throw new IOException($"'{dir}' exists and was not made by engine demo (no {marker}); choose another --out.");
+            Directory.Delete(dir, recursive: true);
+        }
 
         var watch = Stopwatch.StartNew();
         progress.Message($"1/4 synthetic dataset: {o.Images} images of 64x64 with a bright and a dark blob -> {data}");
@@ -68,6 +76,10 @@ public static class DemoRunner
         var testSet = SegmentationDataset.Load(data, "test", new DatasetLoadOptions { CheckPixels = false });
         var kinds = KindScores(test);
         var following = test.Keys.Where(k => !k.Skipped).Select(k => Following(k, testSet, capture)).ToList();
+        var key = o.PromptKeys[0];
+        DemoMontage.Write(Path.Combine(eval, MontageFileName), testSet,
+            capture.Masks.Where(kv => kv.Key.Key == key).ToDictionary(kv => kv.Key.Record, kv => kv.Value),
+            r => KindOf(testSet.Prompt(r, key)));
         var result = new DemoResult
         {
             OutDir = outDir, DataDir = data, ModelInitDir = init, RunDir = run, EvalDir = eval,
@@ -150,7 +162,7 @@ public static class DemoRunner
             ["train"] = new JsonObject
             {
                 ["epochs"] = r.Training.EpochsCompleted, ["best_epoch"] = r.Training.BestEpoch + 1, ["best_val_dice"] = r.Training.BestValDice is { } d ? R(d) : null,
-                ["images_per_s"] = R(r.Training.TrainImagesPerSecond), ["peak_memory_mib"] = R(r.Training.PeakWorkingSetBytes / (1024.0 * 1024)),
+                ["images_per_s"] = R(r.Training.TrainImagesPerSecond), ["cpu_seconds"] = R(r.Training.TrainCpuSeconds), ["peak_memory_mib"] = R(r.Training.PeakWorkingSetBytes / (1024.0 * 1024)),
             },
             ["test_by_prompt_kind"] = new JsonArray(r.Kinds.Select(k => (JsonNode)new JsonObject
             {
@@ -175,14 +187,14 @@ public static class DemoRunner
         var lines = new List<string>
         {
             string.Create(ic, $"demo {(r.Passed ? "PASSED" : "FAILED")} in {r.TotalSeconds:F0} s (data {r.DataSeconds:F1} s, init {r.InitSeconds:F1} s, training {r.TrainSeconds:F0} s, test {r.TestSeconds:F1} s)"),
-            string.Create(ic, $"training: {r.Training.EpochsCompleted} epochs, {r.Training.TrainImagesPerSecond:F0} images/s, best epoch {r.Training.BestEpoch + 1} (val Dice {r.Training.BestValDice:F4})"),
+            string.Create(ic, $"training: {r.Training.EpochsCompleted} epochs, {r.Training.TrainImagesPerSecond:F0} images/s ({r.Training.TrainCpuSeconds:F0} CPU-s), best epoch {r.Training.BestEpoch + 1} (val Dice {r.Training.BestValDice:F4}), peak memory {r.Training.PeakWorkingSetBytes / 1048576.0:F0} MiB"),
             string.Create(ic, $"test Dice per prompt kind (target >= {r.TargetDice:F2}):"),
         };
         foreach (var k in r.Kinds)
             lines.Add(string.Create(ic, $"  {k.PromptKey} {k.Kind,-6} n={k.Records,3}  Dice {k.DiceMean:F4} ± {k.DiceStd:F4}  IoU {k.IoUMean:F4}   e.g. \"{k.ExamplePrompt}\""));
         foreach (var f in r.Following)
             lines.Add(string.Create(ic, $"prompt following ({f.PromptKey}): on {f.BothCorrect}/{f.Images} test images both prompts select their own object; mean Dice between the two predicted masks {f.MeanOverlapBetweenPrompts:F3}"));
-        lines.Add($"outputs: {r.OutDir} (demo_summary.json, run/metrics.csv, run/curves.png, eval/overlays/, eval/per_image.csv, run/best/ model folder)");
+        lines.Add($"outputs: {r.OutDir}: demo_summary.json, run/metrics.csv, run/curves.png, eval/{MontageFileName} (image | bright-prompt mask in red | dark-prompt mask in green, true objects outlined in white), eval/overlays/, eval/per_image.csv, run/best/ (model folder)");
         return string.Join(Environment.NewLine, lines);
     }
 }

@@ -43,7 +43,7 @@ public static class CurvesPlot
         plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel("loss");
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.ShowLegend(ScottPlot.Alignment.MiddleRight);
         if (xs.Length == 1) plot.Axes.SetLimitsX(0.5, 1.5);
         RunFolder.WriteFileAtomic(path, tmp => plot.SavePng(tmp, width, height));
     }
