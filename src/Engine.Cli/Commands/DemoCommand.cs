@@ -16,7 +16,7 @@ public sealed class DemoCommand : ICliCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the data, the model and the training.", DefaultValueFactory = _ => d.Seed };
         var vocab = new Option<string?>("--vocab") { Description = "Folder with the CLIP vocab.json and merges.txt (default: ../shared/vocab/clip next to the repository)." };
         var images = new Option<int>("--images") { Description = "Synthetic images (two objects each).", DefaultValueFactory = _ => d.Images };
-        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N.", DefaultValueFactory = _ => d.Device };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda, cuda:N, ilgpu-cpu.", DefaultValueFactory = _ => d.Device };
         var cmd = new Command("demo", "End-to-end demo without downloads: synthetic data, a tiny CLIPSeg, fine-tuning, testing, metrics, curves and overlays.")
             { output, epochs, seed, vocab, images, device };
         cmd.SetAction(p =>

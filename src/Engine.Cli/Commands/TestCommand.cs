@@ -20,7 +20,7 @@ public sealed class TestCommand : ICliCommand
         var save = new Option<bool>("--save-masks") { Description = "Write predicted masks, probability maps, overlays (and label maps on multi-class data)." };
         var zeroShot = new Option<bool>("--zero-shot") { Description = "Mark the evaluation as zero-shot (a model that was never fine-tuned)." };
         var batch = new Option<int>("--batch-size") { Description = "Images per model call.", DefaultValueFactory = _ => 8 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda, cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda, cuda:N, ilgpu-cpu.", DefaultValueFactory = _ => "cpu" };
         var cmd = new Command("test", "Evaluate a segmentation model on a dataset split: Dice, IoU, precision, recall, HD95 per image.")
             { model, data, split, prompt, output, threshold, save, zeroShot, batch, device };
         cmd.SetAction(p =>

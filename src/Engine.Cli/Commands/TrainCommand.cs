@@ -39,7 +39,7 @@ public sealed class TrainCommand : ICliCommand
         var threshold = new Option<float?>("--threshold") { Description = "Validation probability threshold (default: the family's, 0.5 for CLIPSeg)." };
         var trainSplit = new Option<string>("--train-split") { Description = "Training split.", DefaultValueFactory = _ => d.TrainSplit };
         var valSplit = new Option<string>("--val-split") { Description = "Validation split (skipped when the dataset has none).", DefaultValueFactory = _ => d.ValSplit };
-        var device = new Option<string?>("--device") { Description = "cpu, cuda, cuda:N (default cpu; with --resume: the run's)." };
+        var device = new Option<string?>("--device") { Description = "auto, cpu, cuda, cuda:N, ilgpu-cpu (default cpu; with --resume: the run's)." };
         var cache = new Option<int>("--cache-mb") { Description = "Memory for decoded, resized samples (MiB).", DefaultValueFactory = _ => (int)(d.CacheBytes >> 20) };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many epochs in this session (continue later with --resume)." };
         var cmd = new Command("train", "Fine-tune a segmentation model on a dataset; writes RUN_DIR/best, RUN_DIR/last, metrics.csv and curves.png.")
