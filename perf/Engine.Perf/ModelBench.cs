@@ -24,6 +24,10 @@ public sealed record ModelBenchOptions
     public int Seed { get; init; }
     /// <summary>Benchmark this model folder (any family) through its forward runner instead of a built-in architecture.</summary>
     public string? ModelDir { get; init; }
+    /// <summary>Also profile one step after the warm-up and attach its per-kernel table (<see cref="ModelBenchResult.Profile"/>).</summary>
+    public bool Profile { get; init; }
+    /// <summary>With <see cref="Profile"/>: one row per GEMM/conv/attention shape.</summary>
+    public bool ProfileByShape { get; init; }
 }
 
 /// <summary>
@@ -48,7 +52,17 @@ public static class ModelBench
             log?.Invoke($"{workload.Family} {workload.Preset}: {(workload.Parameters >= 0 ? workload.Parameters.ToString("N0") + " parameters, " : "")}{workload.Size}x{workload.Size} inputs");
             foreach (int b in o.Batches)
                 foreach (var c in workload.CasesFor(b))
-                    yield return Time(workload, c, o, peak, log);
+                {
+                    ModelBenchResult? r = null;
+                    try { r = Time(workload, c, o, peak, log); }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException)
+                    {
+                        // e.g. CRIS's training-mode BatchNorm1d needs at least two samples: report and go on.
+                        log?.Invoke($"batch {b} {c.Mode}: failed: {e.Message}");
+                        Console.Error.WriteLine($"{workload.Family} batch {b} {c.Mode}: not measured ({e.Message})");
+                    }
+                    if (r is not null) yield return r;
+                }
         }
         finally { KernelThreading.MaxThreads = savedThreads; }
     }
@@ -59,6 +73,17 @@ public static class ModelBench
         using var memory = new ModelMemorySampler();
         log?.Invoke($"batch {c.Batch} {c.Mode}: warm-up (profiled, counts FLOPs) ...");
         var (flops, convShare) = CountFlops(c.Step);
+        ModelProfile? profile = null;
+        if (o.Profile)
+        {
+            OpProfiler.ByShape = o.ProfileByShape;
+            OpProfiler.Reset(); OpProfiler.Start();
+            var sw0 = Stopwatch.StartNew();
+            try { c.Step(); } finally { OpProfiler.Stop(); OpProfiler.ByShape = false; }
+            double ms = sw0.Elapsed.TotalMilliseconds;
+            profile = new ModelProfile(w.Family, c.Mode, c.Batch, w.Size, 1, ms, ms, OpProfiler.Snapshot(), 0, 0);
+            OpProfiler.Reset();
+        }
         var times = new List<double>();
         long alloc = 0; TimeSpan pauses = TimeSpan.Zero;
         var total = Stopwatch.StartNew();
@@ -76,7 +101,7 @@ public static class ModelBench
         times.Sort();
         int n = times.Count;
         return new ModelBenchResult(w.Family, w.Preset, w.Size, c, o.Threads, times[0], times[n / 2], flops / 1e9, peak[0],
-            memory.PeakGcMb, memory.PeakWorkingSetMb, alloc / 1048576.0 / n, pauses.TotalMilliseconds / n) { ConvShare = convShare };
+            memory.PeakGcMb, memory.PeakWorkingSetMb, alloc / 1048576.0 / n, pauses.TotalMilliseconds / n) { ConvShare = convShare, Profile = profile };
     }
 
     /// <summary>Runs <paramref name="step"/> once under the op profiler; returns the FLOPs its kernels executed and

@@ -21,6 +21,8 @@ public sealed record ModelBenchResult(
     public double BoundRatio => BoundMs > 0 ? BestMs / BoundMs : 0;
     /// <summary>Share of kernel time in convolutions (conv2d, conv-transpose2d and their gradients) on the profiled warm-up step.</summary>
     public double ConvShare { get; init; }
+    /// <summary>Per-kernel profile of one step (when asked for).</summary>
+    public ModelProfile? Profile { get; init; }
 
     public string ToJson()
     {

@@ -62,7 +62,7 @@ public sealed class ModelFolderWorkload : IDisposable
             var t = Family.Tokenize(_folder, Enumerable.Repeat(Prompt, batch).ToList());
             if (t is not null) return (t.IdsTensor(), t.AttentionMaskTensor());
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException) { }
+        catch (Exception e) when (e is not OutOfMemoryException) { } // no usable tokenizer in the folder: synthetic ids below
         // No tokenizer files (e.g. a CRIS folder made without --vocab): CLIP-style ids of CRIS's word length 17,
         // <|startoftext|> ... <|endoftext|> then 0-padding.
         const int len = 17, real = 12;

@@ -21,9 +21,11 @@ public static class ModelBenchCommand
         var textLen = new Option<int?>("--text-len") { Description = "Prompt length in tokens (default 12)." };
         var threads = new Option<int>("--threads") { Description = "Worker threads (default: all processors).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var json = new Option<bool>("--json") { Description = "One JSON line per case." };
+        var profile = new Option<bool>("--profile") { Description = "Also print the per-kernel profile of one step per case." };
+        var shapes = new Option<bool>("--shapes") { Description = "With --profile: one row per GEMM/conv/attention shape." };
         var modelDir = new Option<string?>("--model") { Description = "Benchmark this model folder (any family) through its forward runner instead of --family." };
         var cmd = new Command("model", "Whole-model ms per image, GFLOPS, share of the FMA peak, ratio to the FLOP lower bound, peak memory.")
-            { family, preset, size, batch, backward, iterations, budget, textLen, threads, json, modelDir };
+            { family, preset, size, batch, backward, iterations, budget, textLen, threads, json, modelDir, profile, shapes };
         cmd.SetAction(p =>
         {
             var o = new ModelBenchOptions
@@ -31,6 +33,7 @@ public static class ModelBenchCommand
                 Family = p.GetValue(family)!, Preset = p.GetValue(preset), Size = p.GetValue(size), Batches = ParseBatches(p.GetValue(batch)!),
                 Backward = p.GetValue(backward), Iterations = Math.Max(1, p.GetValue(iterations)), BudgetSeconds = p.GetValue(budget),
                 TextLength = p.GetValue(textLen), Threads = Math.Max(1, p.GetValue(threads)), ModelDir = p.GetValue(modelDir),
+                Profile = p.GetValue(profile), ProfileByShape = p.GetValue(shapes),
             };
             bool asJson = p.GetValue(json);
             if (o.ModelDir is null && string.Equals(o.Family, "cris", StringComparison.OrdinalIgnoreCase) && !ModelWorkloads.CrisAvailable())
@@ -40,7 +43,11 @@ public static class ModelBenchCommand
                 return 0;
             }
             foreach (var r in ModelBench.Run(o, asJson ? null : m => Console.Error.WriteLine(m)))
+            {
                 Console.WriteLine(asJson ? r.ToJson() : r.ToString());
+                if (r.Profile is not null)
+                    Console.WriteLine(asJson ? ModelProfileTable.ToJson(r.Profile, r.PeakGflops) : ModelProfileTable.Format(r.Profile, r.PeakGflops));
+            }
             return 0;
         });
         return cmd;

@@ -17,7 +17,7 @@ public sealed class TensorScope : IDisposable
     [ThreadStatic] private static TensorScope? _current;
 
     private readonly TensorScope? _parent;
-    private readonly List<Storage> _owned = new();
+    private readonly HashSet<Storage> _owned = new(ReferenceEqualityComparer.Instance);
     private HashSet<Storage>? _kept;
     private bool _disposed;
 
@@ -46,6 +46,13 @@ public sealed class TensorScope : IDisposable
 
     /// <summary><see cref="Keep(Tensor)"/> for a tensor that may be null.</summary>
     public Tensor? KeepIfAny(Tensor? t) => t is null ? null : Keep(t);
+
+    /// <summary>Disposes <paramref name="s"/> now when this scope allocated it and nobody kept it (no-op otherwise).</summary>
+    internal void ReleaseIfOwned(Storage s)
+    {
+        if (_disposed || (_kept is not null && _kept.Contains(s)) || !_owned.Remove(s)) return;
+        s.Dispose();
+    }
 
     /// <summary>Called by the allocation points of the op set (Ops, Tensor.Empty/Zeros).</summary>
     internal static void Track(Storage s)

@@ -19,7 +19,10 @@ public sealed class BertLayer : Module
 
     public Tensor Forward(Tensor x, Tensor? additiveMask, bool wantProbabilities, out Tensor? probabilities)
     {
+        // Inference: the layer's temporaries go back to the buffer pool when it returns (no-op while recording).
+        using var scope = TensorScope.Begin();
         var a = Attention.Forward(x, additiveMask, wantProbabilities, out probabilities);
-        return Output.Forward(Intermediate.Forward(a), a);
+        scope.KeepIfAny(probabilities);
+        return scope.Keep(Output.Forward(Intermediate.Forward(a), a));
     }
 }

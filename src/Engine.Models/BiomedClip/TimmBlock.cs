@@ -21,7 +21,9 @@ public sealed class TimmBlock : Module
 
     public Tensor Forward(Tensor x)
     {
-        x = Ops.Add(x, Attn.Forward(Norm1.Forward(x)));
-        return Ops.Add(x, Mlp.Forward(Norm2.Forward(x)));
+        // Inference: the block's temporaries go back to the buffer pool when it returns (no-op while recording).
+        using var scope = TensorScope.Begin();
+        var h = Ops.Add(x, Attn.Forward(Norm1.Forward(x)));
+        return scope.Keep(Ops.Add(h, Mlp.Forward(Norm2.Forward(h))));
     }
 }
