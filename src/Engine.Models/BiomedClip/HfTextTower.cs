@@ -26,10 +26,27 @@ public sealed class HfTextTower : Module
 
     public HfTextTowerOutput Forward(Tensor inputIds, bool keepIntermediates = false)
     {
+        // Only the CLS row is read unless intermediates are kept: trailing columns that are [PAD] in every row are
+        // masked keys and unread queries, so dropping them gives the same features for a fraction of the work
+        // (open_clip pads every prompt to 256 tokens).
+        if (!keepIntermediates) inputIds = TrimTrailingPadding(inputIds, PadTokenId);
         var mask = BertMasks.FromPadding(inputIds, PadTokenId);
         var bert = Transformer.Forward(inputIds, mask, tokenTypeIds: null, outputHiddenStates: keepIntermediates);
         var pooled = bert.LastHiddenState.Select(1, 0);
         var features = Proj.Forward(pooled, out var hidden);
         return new HfTextTowerOutput(features, pooled, keepIntermediates ? hidden : null, bert);
+    }
+
+    /// <summary>ids [B, T] without the trailing columns that hold only <paramref name="pad"/> (at least one column kept).</summary>
+    private static Tensor TrimTrailingPadding(Tensor ids, int pad)
+    {
+        if (ids.Rank != 2) return ids;
+        int b = ids.Shape[0], t = ids.Shape[1];
+        var v = ids.ToInt64Array();
+        int keep = 1;
+        for (int r = 0; r < b; r++)
+            for (int j = t - 1; j >= keep; j--)
+                if (v[(long)r * t + j] != pad) { keep = j + 1; break; }
+        return keep == t ? ids : ids.Slice(1, 0, keep);
     }
 }
