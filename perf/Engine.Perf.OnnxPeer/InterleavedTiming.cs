@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace Engine.Perf.OnnxPeer;
+
+/// <summary>Best and median milliseconds of one side.</summary>
+internal sealed record SideTiming(double BestMs, double MedianMs, IReadOnlyList<double> RunsMs);
+
+/// <summary>
+/// Times two implementations of the same step alternately (A, B, A, B, ...): the machine is shared, so both face the
+/// same load over the same period, and the best of each is its least disturbed run. A short untimed pause before every
+/// run lets the other side's spinning worker threads (ONNX Runtime's pool, .NET's Parallel.For workers) go idle first.
+/// </summary>
+internal static class InterleavedTiming
+{
+    /// <param name="afterRound">untimed work after each round (the FMA-peak samples that share the same period).</param>
+    public static (SideTiming A, SideTiming B) Run(Action a, Action b, int warmup, int rounds, TimeSpan pause, Action? afterRound = null, Action<string>? log = null)
+    {
+        for (int i = 0; i < warmup; i++) { a(); b(); }
+        var ta = new List<double>(rounds);
+        var tb = new List<double>(rounds);
+        for (int r = 0; r < rounds; r++)
+        {
+            ta.Add(TimeOnce(a, pause));
+            tb.Add(TimeOnce(b, pause));
+            log?.Invoke($"round {r + 1}/{rounds}: {ta[^1]:F1} ms vs {tb[^1]:F1} ms");
+            afterRound?.Invoke();
+        }
+        return (Summarise(ta), Summarise(tb));
+    }
+
+    private static double TimeOnce(Action step, TimeSpan pause)
+    {
+        Thread.Sleep(pause);
+        var sw = Stopwatch.StartNew();
+        step();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static SideTiming Summarise(List<double> runs)
+    {
+        var sorted = runs.OrderBy(x => x).ToArray();
+        int n = sorted.Length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return new SideTiming(sorted[0], median, runs);
+    }
+}
