@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Engine.Imaging;
 using Engine.Models.Loading;
 using Engine.Text.Clip;
@@ -16,8 +15,7 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
     /// (used when a folder has no preprocessor_config.json).</summary>
     public static PreprocessorConfig CidasPreprocessing => PreprocessorConfig.ClipSeg(352);
 
-    private const int MaxCachedPrompts = 4096;
-    private readonly ConcurrentDictionary<string, float[]> _promptCache = new(StringComparer.Ordinal);
+    private readonly ClipSegDecoderSegmenterCore _core;
     private bool _disposed;
 
     public ClipSegSegmenter(ClipSegForImageSegmentation model, ClipTokenizer tokenizer, PreprocessorConfig preprocessing)
@@ -25,6 +23,7 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
         Model = model; Tokenizer = tokenizer; Preprocessing = preprocessing;
         if (tokenizer.VocabularySize > model.Config.Text.VocabSize)
             throw new InvalidDataException($"The tokenizer has {tokenizer.VocabularySize} tokens but the model's text vocabulary has {model.Config.Text.VocabSize}.");
+        _core = new ClipSegDecoderSegmenterCore(EncodeText, EncodeImages, model.Decoder, model.Config.ProjectionDim);
     }
 
     public ClipSegForImageSegmentation Model { get; }
@@ -36,53 +35,23 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
     public Tensor EncodePrompts(IReadOnlyList<string> prompts)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (prompts.Count == 0) throw new ArgumentException("No prompts given: pass at least one text prompt.");
-        for (int i = 0; i < prompts.Count; i++)
-            if (string.IsNullOrWhiteSpace(prompts[i])) throw new ArgumentException($"Prompt {i} is empty.");
-        int d = Model.Config.ProjectionDim;
-        var missing = prompts.Distinct(StringComparer.Ordinal).Where(p => !_promptCache.ContainsKey(p)).ToList();
-        if (missing.Count > 0)
-        {
-            using (Tensor.NoGrad())
-            {
-                var batch = Tokenizer.Encode(missing, padToLongest: true);
-                var emb = Model.Clip.GetTextFeatures(batch.IdsTensor(), batch.AttentionMaskTensor()).ToArray();
-                if (_promptCache.Count + missing.Count > MaxCachedPrompts) _promptCache.Clear();
-                for (int i = 0; i < missing.Count; i++) _promptCache[missing[i]] = emb.AsSpan(i * d, d).ToArray();
-            }
-        }
-        var all = new float[prompts.Count * d];
-        for (int i = 0; i < prompts.Count; i++)
-        {
-            if (!_promptCache.TryGetValue(prompts[i], out var row)) return EncodeUncached(prompts); // evicted concurrently
-            row.CopyTo(all, i * d);
-        }
-        return Tensor.FromArray(all, prompts.Count, d);
-    }
-
-    private Tensor EncodeUncached(IReadOnlyList<string> prompts)
-    {
-        using (Tensor.NoGrad())
-        {
-            var batch = Tokenizer.Encode(prompts, padToLongest: true);
-            return Model.Clip.GetTextFeatures(batch.IdsTensor(), batch.AttentionMaskTensor()).To(Device.Cpu);
-        }
+        return _core.EncodePrompts(prompts);
     }
 
     public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var cond = EncodePrompts(prompts);
-        using (Tensor.NoGrad())
-        {
-            int n = pixelValues.Shape[0], p = prompts.Count, d = cond.Shape[1];
-            var (_, acts, _) = Model.EncodeImages(pixelValues, computePooledOutput: false);
-            var device = Model.Decoder.FilmMul.Weight.Value.Device;
-            var perPair = cond.To(device).Unsqueeze(0).Expand(n, p, d).Reshape(n * p, d);
-            var logits = Model.Decoder.Forward(acts, perPair);
-            return logits.Reshape(n, p, logits.Shape[1], logits.Shape[2]);
-        }
+        return _core.PredictLogits(pixelValues, prompts);
     }
+
+    private Tensor EncodeText(IReadOnlyList<string> prompts)
+    {
+        var batch = Tokenizer.Encode(prompts, padToLongest: true);
+        return Model.Clip.GetTextFeatures(batch.IdsTensor(), batch.AttentionMaskTensor()).To(Device.Cpu);
+    }
+
+    // The vision tower stops after the deepest extracted layer (no pooled output).
+    private List<Tensor> EncodeImages(Tensor pixelValues) => Model.EncodeImages(pixelValues, computePooledOutput: false).activations;
 
     public void Dispose() => _disposed = true;
 }
