@@ -85,6 +85,27 @@ public static class ImageLoader
     }
 
     /// <summary>
+    /// Image paths as a user gives them (command line, batch list): files as given, folders expanded to their images
+    /// (<see cref="ListImages"/>); missing paths and folders without images are errors naming the path.
+    /// </summary>
+    public static List<string> ExpandImagePaths(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var a in paths)
+        {
+            if (Directory.Exists(a))
+            {
+                var list = ListImages(a);
+                if (list.Count == 0) throw new FileNotFoundException($"Folder '{a}' holds no images ({string.Join(", ", SupportedExtensions)}).");
+                files.AddRange(list);
+            }
+            else if (File.Exists(a)) files.Add(a);
+            else throw new FileNotFoundException($"Image '{a}' does not exist.");
+        }
+        return files;
+    }
+
+    /// <summary>
     /// Any exception a decoder raises on malformed data (ImageSharp throws format, range, argument, overflow and
     /// allocation-limit exceptions depending on where the data breaks). I/O errors of the stream itself and
     /// cancellation are not decoder failures and pass through.

@@ -55,6 +55,25 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void ExpandImagePathsKeepsFilesExpandsFoldersAndNamesBadPaths()
+    {
+        using (var card = Card()) card.Save(PathOf("b.png"), new PngEncoder());
+        File.Copy(PathOf("b.png"), PathOf("a.png"));
+        File.WriteAllText(PathOf("notes.txt"), "not an image");
+        var sub = Directory.CreateDirectory(PathOf("sub")).FullName;
+        File.Copy(PathOf("b.png"), Path.Combine(sub, "c.png"));
+
+        var files = ImageLoader.ExpandImagePaths(new[] { Path.Combine(sub, "c.png"), _dir });
+        Assert.Equal(new[] { "c.png", "a.png", "b.png" }, files.Select(Path.GetFileName));
+
+        var missing = Assert.Throws<FileNotFoundException>(() => ImageLoader.ExpandImagePaths(new[] { PathOf("nope.png") }));
+        Assert.Contains("nope.png", missing.Message);
+        var empty = Directory.CreateDirectory(PathOf("empty")).FullName;
+        var noImages = Assert.Throws<FileNotFoundException>(() => ImageLoader.ExpandImagePaths(new[] { empty }));
+        Assert.Contains("holds no images", noImages.Message);
+    }
+
+    [Fact]
     public void GrayscaleAndSixteenBitBecomeRgb()
     {
         using (var gray = new Image<L8>(2, 1))

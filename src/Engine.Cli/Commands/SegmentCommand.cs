@@ -35,7 +35,8 @@ public sealed class SegmentCommand : ICliCommand
         if (prompts.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("A --prompt is empty.");
         if (threshold is float t && !(t >= 0 && t <= 1)) throw new ArgumentException($"--threshold must lie in [0, 1] (got {t}).");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1 (got {batch}).");
-        var files = ExpandImages(imageArgs);
+        if (imageArgs.Length == 0) throw new ArgumentException("No --image given.");
+        var files = ImageLoader.ExpandImagePaths(imageArgs);
 
         using var seg = SegmentationModel.Load(modelDir, Device.Parse(device), new SegmentationOptions { BatchSize = batch, Threshold = threshold });
         Directory.CreateDirectory(outDir);
@@ -73,25 +74,6 @@ public sealed class SegmentCommand : ICliCommand
         Console.WriteLine($"{seg.Family}: segmented {done} image(s) x {prompts.Length} prompt(s) (threshold {threshold ?? seg.Threshold}) -> {Path.GetFullPath(outDir)}");
         foreach (var f in failures) Console.Error.WriteLine($"error: {f}");
         return failures.Count == 0 ? 0 : 1;
-    }
-
-    /// <summary>Files as given, folders expanded to their images (sorted); missing paths and empty folders are errors.</summary>
-    private static List<string> ExpandImages(string[] args)
-    {
-        if (args.Length == 0) throw new ArgumentException("No --image given.");
-        var files = new List<string>();
-        foreach (var a in args)
-        {
-            if (Directory.Exists(a))
-            {
-                var list = ImageLoader.ListImages(a);
-                if (list.Count == 0) throw new FileNotFoundException($"Folder '{a}' holds no images ({string.Join(", ", ImageLoader.SupportedExtensions)}).");
-                files.AddRange(list);
-            }
-            else if (File.Exists(a)) files.Add(a);
-            else throw new FileNotFoundException($"Image '{a}' does not exist.");
-        }
-        return files;
     }
 
     /// <summary>Output sub-folder name per image: the file stem, made unique when two images share one.</summary>

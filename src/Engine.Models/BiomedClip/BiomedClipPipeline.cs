@@ -78,22 +78,7 @@ public sealed class BiomedClipPipeline : IDisposable
     }
 
     /// <summary>Files as given, folders expanded to their images (sorted); missing paths and empty folders are errors.</summary>
-    public static List<string> ExpandImagePaths(IEnumerable<string> args)
-    {
-        var files = new List<string>();
-        foreach (var a in args)
-        {
-            if (Directory.Exists(a))
-            {
-                var list = ImageLoader.ListImages(a);
-                if (list.Count == 0) throw new FileNotFoundException($"Folder '{a}' holds no images ({string.Join(", ", ImageLoader.SupportedExtensions)}).");
-                files.AddRange(list);
-            }
-            else if (File.Exists(a)) files.Add(a);
-            else throw new FileNotFoundException($"Image '{a}' does not exist.");
-        }
-        return files;
-    }
+    public static List<string> ExpandImagePaths(IEnumerable<string> args) => ImageLoader.ExpandImagePaths(args);
 
     public void Dispose() { }
 }
