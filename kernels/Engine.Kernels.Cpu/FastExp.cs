@@ -3,22 +3,64 @@ using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels.Cpu;
 
-/// <summary>Vectorised single-precision exp for softmax-style kernels: Cody-Waite range reduction to
-/// r in [-ln2/2, ln2/2], a degree-6 polynomial (Cephes expf coefficients, about 1 ulp), and 2^n built in the
-/// exponent bits. Inputs below -87.3 (including -inf) give exactly 0, so fully masked scores contribute nothing.
-/// Measured several times faster than Vector256.Exp on this runtime, which matters in attention inner loops.</summary>
-internal static class FastExp
+/// <summary>Vectorised single-precision exp: Cody-Waite range reduction to r in [-ln2/2, ln2/2], a degree-6
+/// polynomial (Cephes expf coefficients, about 1 ulp), and 2^n built in the exponent bits. Inputs below -87.3
+/// (including -inf) give exactly 0, so fully masked scores contribute nothing; NaN stays NaN. Measured several times
+/// faster than Vector256.Exp on this runtime, which matters in attention inner loops.
+/// <see cref="Exp"/> serves arguments that cannot overflow (softmax scores minus their maximum, Gaussian terms);
+/// <see cref="ExpFullRange"/> is exact up to float.MaxValue and gives +inf beyond (activations such as sigmoid on
+/// arbitrary inputs). Both give the same bits wherever x &lt;= 88.376.</summary>
+public static class FastExp
 {
     private const float Log2E = 1.44269504088896341f;
     private const float Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
-    private const float MaxInput = 88.3762626647949f, MinInput = -87.3365447504f;
+    private const float MinInput = -87.3365447504f; // below it the result would be denormal: 0 instead
+    private const float MaxInput = 88.3762626647949f; // the largest x whose 2^n fits one exponent field (n <= 127)
+    private const float OverflowInput = 88.72283905206835f; // ln(float.MaxValue)
 
+    /// <summary>e^x for x &lt;= 88.376; larger inputs (and +inf) saturate at e^88.376 ≈ 2.4e38 instead of overflowing,
+    /// which saves <see cref="ExpFullRange"/>'s two-factor scaling.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp(Vector256<float> x)
     {
-        var underflow = Vector256.LessThan(x, Vector256.Create(MinInput));
         var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(MinInput)), Vector256.Create(MaxInput));
-        var n = Vector256.Floor(Vector256.FusedMultiplyAdd(xc, Vector256.Create(Log2E), Vector256.Create(0.5f)));
+        var n = Ln2Multiple(xc);
+        var y = ExpOfRemainder(xc, n);
+        var pow2 = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        var result = y * pow2.AsSingle();
+        // NaN in, NaN out (the clamps would otherwise turn it into a number).
+        result = Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
+        return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(MinInput)), Vector256<float>.Zero, result);
+    }
+
+    /// <summary>e^x over the whole float range: overflow gives +inf, underflow 0, NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpFullRange(Vector256<float> x)
+    {
+        var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(MinInput)), Vector256.Create(OverflowInput));
+        var n = Ln2Multiple(xc);
+        var y = ExpOfRemainder(xc, n);
+        // 2^n split in two factors so n = 128 (x near the overflow bound) does not overflow the exponent field.
+        var ni = Vector256.ConvertToInt32(n);
+        var half = Vector256.ShiftRightArithmetic(ni, 1);
+        var f1 = ((half + Vector256.Create(127)) << 23).AsSingle();
+        var f2 = ((ni - half + Vector256.Create(127)) << 23).AsSingle();
+        var result = y * f1 * f2;
+        result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(OverflowInput)), Vector256.Create(float.PositiveInfinity), result);
+        result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(MinInput)), Vector256<float>.Zero, result);
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
+    }
+
+    /// <summary>n = round(x / ln2), as a float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Ln2Multiple(Vector256<float> xc)
+        => Vector256.Floor(Vector256.FusedMultiplyAdd(xc, Vector256.Create(Log2E), Vector256.Create(0.5f)));
+
+    /// <summary>e^r for r = x - n ln2 (Cody-Waite: ln2 in two parts, so |r| &lt;= ln2/2 keeps its low bits), by the
+    /// degree-6 polynomial; the caller scales by 2^n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ExpOfRemainder(Vector256<float> xc, Vector256<float> n)
+    {
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), xc);
         r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
         var p = Vector256.Create(1.9875691500E-4f);
@@ -27,16 +69,11 @@ internal static class FastExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
-        var y = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        var pow2 = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
-        var result = y * pow2.AsSingle();
-        // NaN in, NaN out (the clamps would otherwise turn it into a number).
-        result = Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
-        return Vector256.ConditionalSelect(underflow, Vector256<float>.Zero, result);
+        return Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
     }
 
     /// <summary>dst[i] = exp(src[i] - shift) over a span (src and dst may alias); returns the sum of the results.</summary>
-    public static unsafe float ExpShiftedSum(float* src, float* dst, int count, float shift)
+    internal static unsafe float ExpShiftedSum(float* src, float* dst, int count, float shift)
     {
         var vs = Vector256.Create(shift);
         var acc = Vector256<float>.Zero;

@@ -1,51 +1,18 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Engine.Kernels.Cpu;
 
 namespace Engine.Backends;
 
 /// <summary>
 /// Vectorised activation kernels on spans (y may alias x exactly). Each has the scalar formula of
 /// <see cref="ScalarMath"/> as its reference: GELU reproduces <see cref="ScalarMath.Gelu"/> bit for bit (the same
-/// double-precision table step, four lanes at a time with gathers); QuickGELU and sigmoid use a Cephes-style
-/// single-precision exp (about 1 ulp). Hardware without AVX2/FMA takes the scalar loops.
+/// double-precision table step, four lanes at a time with gathers); QuickGELU and sigmoid use the kernels' full-range
+/// <see cref="FastExp.ExpFullRange"/> (Cephes-style, about 1 ulp). Hardware without AVX2/FMA takes the scalar loops.
 /// </summary>
 internal static class VectorMath
 {
     private static bool Fast => Avx2.IsSupported && Fma.IsSupported;
-
-    // ---------------------------------------------------------------- exp (float, ~1 ulp)
-
-    private const float Log2E = 1.44269504088896341f;
-    private const float Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f;
-    private const float ExpMax = 88.72283905206835f, ExpMin = -87.3365447504f; // ln(float.MaxValue); below ExpMin the result is denormal
-
-    /// <summary>e^x: range reduction x = n ln2 + r, |r| &lt;= ln2/2, degree-6 polynomial, 2^n in the exponent bits.
-    /// Overflow gives +inf, underflow 0, NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Exp(Vector256<float> x)
-    {
-        var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpMin)), Vector256.Create(ExpMax));
-        var n = Vector256.Floor(Vector256.FusedMultiplyAdd(xc, Vector256.Create(Log2E), Vector256.Create(0.5f)));
-        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), xc);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), r);
-        var p = Vector256.Create(1.9875691500E-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507E-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073E-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894E-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459E-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201E-1f));
-        var y = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        // 2^n split in two factors so n = 128 (x near the overflow bound) does not overflow the exponent field.
-        var ni = Vector256.ConvertToInt32(n);
-        var half = Vector256.ShiftRightArithmetic(ni, 1);
-        var f1 = ((half + Vector256.Create(127)) << 23).AsSingle();
-        var f2 = ((ni - half + Vector256.Create(127)) << 23).AsSingle();
-        var result = y * f1 * f2;
-        result = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(ExpMax)), Vector256.Create(float.PositiveInfinity), result);
-        result = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(ExpMin)), Vector256<float>.Zero, result);
-        return Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
-    }
 
     // ---------------------------------------------------------------- activations
 
@@ -98,7 +65,7 @@ internal static class VectorMath
             for (; i + 8 <= x.Length; i += 8)
             {
                 var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                (v / (Vector256<float>.One + Exp(v * k))).StoreUnsafe(ref yr, (nuint)i);
+                (v / (Vector256<float>.One + FastExp.ExpFullRange(v * k))).StoreUnsafe(ref yr, (nuint)i);
             }
         }
         for (; i < x.Length; i++) { float v = x[i]; y[i] = v * ScalarMath.Sigmoid(1.702f * v); }
@@ -117,7 +84,7 @@ internal static class VectorMath
             for (; i + 8 <= x.Length; i += 8)
             {
                 var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
-                var s = Vector256<float>.One / (Vector256<float>.One + Exp(-(v * k)));
+                var s = Vector256<float>.One / (Vector256<float>.One + FastExp.ExpFullRange(-(v * k)));
                 var d = s + k * v * s * (Vector256<float>.One - s);
                 (Vector256.LoadUnsafe(ref gr, (nuint)i) * d).StoreUnsafe(ref or, (nuint)i);
             }
