@@ -13,12 +13,11 @@ namespace Engine.Models.BiomedClipSeg;
 public sealed class BiomedClipSegSegmenter : IPromptSegmenter
 {
     private readonly ClipSegDecoderSegmenterCore _core;
-    private bool _disposed;
 
     public BiomedClipSegSegmenter(BiomedClipSegModel model, BiomedClipTokenizer tokenizer, PreprocessorConfig preprocessing)
     {
         Model = model; Tokenizer = tokenizer; Preprocessing = preprocessing;
-        _core = new ClipSegDecoderSegmenterCore(EncodeText, pixels => Model.EncodeImages(pixels), model.Decoder, model.Config.BiomedClip.EmbedDim);
+        _core = new ClipSegDecoderSegmenterCore(this, EncodeText, pixels => Model.EncodeImages(pixels), model.Decoder, model.Config.BiomedClip.EmbedDim);
     }
 
     public BiomedClipSegModel Model { get; }
@@ -27,20 +26,12 @@ public sealed class BiomedClipSegSegmenter : IPromptSegmenter
     public float DefaultThreshold => 0.5f;
 
     /// <summary>FiLM conditions [P, embed_dim] of the prompts, cached per prompt text.</summary>
-    public Tensor EncodePrompts(IReadOnlyList<string> prompts)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _core.EncodePrompts(prompts);
-    }
+    public Tensor EncodePrompts(IReadOnlyList<string> prompts) => _core.EncodePrompts(prompts);
 
-    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _core.PredictLogits(pixelValues, prompts);
-    }
+    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts) => _core.PredictLogits(pixelValues, prompts);
 
     private Tensor EncodeText(IReadOnlyList<string> prompts)
         => Model.EncodeText(Tokenizer.Encode(prompts).IdsTensor()).To(Device.Cpu);
 
-    public void Dispose() => _disposed = true;
+    public void Dispose() => _core.Dispose();
 }

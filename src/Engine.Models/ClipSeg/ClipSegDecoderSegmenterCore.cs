@@ -17,20 +17,24 @@ internal sealed class ClipSegDecoderSegmenterCore
     private readonly Func<Tensor, List<Tensor>> _encodeImages;
     private readonly ClipSegDecoder _decoder;
     private readonly int _conditionDim;
+    private readonly object _owner;
+    private bool _disposed;
 
+    /// <param name="owner">the segmenter this core serves (named when it is used after disposal).</param>
     /// <param name="encodePrompts">prompts -> conditions [P, conditionDim] on the CPU (called under no-grad).</param>
     /// <param name="encodeImages">pixel values [N, C, H, W] -> the decoder's activations (called under no-grad).</param>
     /// <param name="decoder">the CLIPSeg decoder the activations and conditions go through.</param>
     /// <param name="conditionDim">width of one prompt condition.</param>
-    public ClipSegDecoderSegmenterCore(Func<IReadOnlyList<string>, Tensor> encodePrompts, Func<Tensor, List<Tensor>> encodeImages,
+    public ClipSegDecoderSegmenterCore(object owner, Func<IReadOnlyList<string>, Tensor> encodePrompts, Func<Tensor, List<Tensor>> encodeImages,
         ClipSegDecoder decoder, int conditionDim)
     {
-        _encodePrompts = encodePrompts; _encodeImages = encodeImages; _decoder = decoder; _conditionDim = conditionDim;
+        _owner = owner; _encodePrompts = encodePrompts; _encodeImages = encodeImages; _decoder = decoder; _conditionDim = conditionDim;
     }
 
     /// <summary>Conditions [P, conditionDim] of the prompts on the CPU, cached per prompt text.</summary>
     public Tensor EncodePrompts(IReadOnlyList<string> prompts)
     {
+        ObjectDisposedException.ThrowIf(_disposed, _owner);
         if (prompts.Count == 0) throw new ArgumentException("No prompts given: pass at least one text prompt.");
         for (int i = 0; i < prompts.Count; i++)
             if (string.IsNullOrWhiteSpace(prompts[i])) throw new ArgumentException($"Prompt {i} is empty.");
@@ -59,6 +63,7 @@ internal sealed class ClipSegDecoderSegmenterCore
     /// <summary>pixelValues [N, C, H, W] and P prompts -> logits [N, P, h, w], without recording gradients.</summary>
     public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts)
     {
+        ObjectDisposedException.ThrowIf(_disposed, _owner);
         var cond = EncodePrompts(prompts);
         using (Tensor.NoGrad())
         {
@@ -70,4 +75,6 @@ internal sealed class ClipSegDecoderSegmenterCore
             return logits.Reshape(n, p, logits.Shape[1], logits.Shape[2]);
         }
     }
+
+    public void Dispose() => _disposed = true;
 }

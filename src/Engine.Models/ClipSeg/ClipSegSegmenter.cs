@@ -16,14 +16,13 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
     public static PreprocessorConfig CidasPreprocessing => PreprocessorConfig.ClipSeg(352);
 
     private readonly ClipSegDecoderSegmenterCore _core;
-    private bool _disposed;
 
     public ClipSegSegmenter(ClipSegForImageSegmentation model, ClipTokenizer tokenizer, PreprocessorConfig preprocessing)
     {
         Model = model; Tokenizer = tokenizer; Preprocessing = preprocessing;
         if (tokenizer.VocabularySize > model.Config.Text.VocabSize)
             throw new InvalidDataException($"The tokenizer has {tokenizer.VocabularySize} tokens but the model's text vocabulary has {model.Config.Text.VocabSize}.");
-        _core = new ClipSegDecoderSegmenterCore(EncodeText, EncodeImages, model.Decoder, model.Config.ProjectionDim);
+        _core = new ClipSegDecoderSegmenterCore(this, EncodeText, EncodeImages, model.Decoder, model.Config.ProjectionDim);
     }
 
     public ClipSegForImageSegmentation Model { get; }
@@ -32,17 +31,9 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
     public float DefaultThreshold => 0.5f;
 
     /// <summary>Conditional embeddings [P, projection_dim] of the prompts (text tower + text_projection), cached per prompt.</summary>
-    public Tensor EncodePrompts(IReadOnlyList<string> prompts)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _core.EncodePrompts(prompts);
-    }
+    public Tensor EncodePrompts(IReadOnlyList<string> prompts) => _core.EncodePrompts(prompts);
 
-    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _core.PredictLogits(pixelValues, prompts);
-    }
+    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts) => _core.PredictLogits(pixelValues, prompts);
 
     private Tensor EncodeText(IReadOnlyList<string> prompts)
     {
@@ -53,5 +44,5 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
     // The vision tower stops after the deepest extracted layer (no pooled output).
     private List<Tensor> EncodeImages(Tensor pixelValues) => Model.EncodeImages(pixelValues, computePooledOutput: false).activations;
 
-    public void Dispose() => _disposed = true;
+    public void Dispose() => _core.Dispose();
 }
