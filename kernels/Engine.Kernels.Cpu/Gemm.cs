@@ -70,8 +70,6 @@ public static unsafe class Gemm
         });
     }
 
-    /// <summary>One matrix over `threads` workers: split columns when wide enough (each worker packs only its own
-    /// B), otherwise rows.</summary>
     /// <summary>C = alpha * op(A) * B + beta * C with B produced by a packer (e.g. implicit im2col), multi-threaded
     /// like <see cref="Sgemm"/>. No validation: callers check their own bounds.</summary>
     internal static void WithPacker<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
@@ -89,10 +87,19 @@ public static unsafe class Gemm
         else SplitParallel(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads);
     }
 
-    /// <summary>Separate from SplitOne so the single-threaded path allocates no closure.</summary>
+    /// <summary>Separate from SplitOne so the single-threaded path allocates no closure. Narrow products (too few
+    /// column panels for dynamic chunks) split statically by rows or columns, whichever the cost model prefers.</summary>
     private static void SplitParallel<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
         TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
     {
+        if (GemmTuning.SplitOverride == 0)
+        {
+            // Wide enough for column chunks: shared A, dynamic chunks (see GemmParallel).
+            if (UseVector512 && GemmParallel<Kernel512x8x32>.Suits(n, threads))
+            { GemmParallel<Kernel512x8x32>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads); return; }
+            if (!UseVector512 && GemmParallel<Kernel256x6x16>.Suits(n, threads))
+            { GemmParallel<Kernel256x6x16>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads); return; }
+        }
         int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
         int mr = UseVector512 ? Kernel512x8x32.MR : Kernel256x6x16.MR;
         bool splitN = GemmTuning.SplitOverride == 0

@@ -55,20 +55,27 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                             if (rows == mr && cols == nr)
                                 TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
                             else
-                            {
-                                TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
-                                for (int i = 0; i < rows; i++)
-                                for (int j = 0; j < cols; j++)
-                                {
-                                    float* cv = cTile + (long)i * ldc + j;
-                                    float v = alpha * tile[i * nr + j];
-                                    *cv = betaBlock == 0 ? v : v + betaBlock * *cv;
-                                }
-                            }
+                                EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>A ragged tile (rows &lt; MR or cols &lt; NR): the kernel writes a full tile to scratch, then the valid part
+    /// is merged into C.</summary>
+    public static void EdgeTile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
+        int rows, int cols, float* tile)
+    {
+        int nr = TKernel.NR;
+        TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
+        for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++)
+        {
+            float* cv = cTile + (long)i * ldc + j;
+            float v = alpha * tile[i * nr + j];
+            *cv = beta == 0 ? v : v + beta * *cv;
         }
     }
 

@@ -15,13 +15,18 @@ internal static unsafe class GemmPacking
     public const double CopyCost = 8, TransposingCost = 32;
 
     /// <summary>Packs op(A)[i0..i0+mc, p0..p0+kc] as ceil(mc/mr) panels, each kc steps of mr floats.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, int mr, float* dst)
+        => PackA(transA, a, lda, i0, p0, mc, kc, mr, dst, (long)mr * kc);
+
+    /// <summary>Same, with panel i at dst + i * panelStride (a stride of mr*kc + 8 keeps each panel's 8-float store
+    /// slack out of the next panel, so several threads can pack neighbouring panels at once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA(bool transA, float* a, int lda, int i0, int p0, int mc, int kc, int mr, float* dst, long panelStride)
     {
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
-            float* panel = dst + (long)ir * kc;
+            float* panel = dst + ir / mr * panelStride;
             if (transA)
             {
                 // A stored k x m: the mr values of one k step are contiguous.

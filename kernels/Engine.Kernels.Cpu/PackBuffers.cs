@@ -8,8 +8,8 @@ internal sealed unsafe class PackBuffers
 {
     [ThreadStatic] private static PackBuffers? _current;
 
-    private float* _a, _b, _t;
-    private nuint _aLen, _bLen, _tLen;
+    private float* _a, _b, _t, _s;
+    private nuint _aLen, _bLen, _tLen, _sLen;
 
     public static PackBuffers Current => _current ??= new PackBuffers();
 
@@ -17,6 +17,9 @@ internal sealed unsafe class PackBuffers
     public float* B(long floats) => Ensure(ref _b, ref _bLen, floats);
     /// <summary>Scratch for packers that stage data before packing (implicit im2col rows).</summary>
     public float* Temp(long floats) => Ensure(ref _t, ref _tLen, floats);
+
+    /// <summary>A block this thread packs for other threads to read during one call (the multi-threaded GEMM's A).</summary>
+    public float* Shared(long floats) => Ensure(ref _s, ref _sLen, floats);
 
     private static float* Ensure(ref float* p, ref nuint len, long floats)
     {
@@ -33,5 +36,6 @@ internal sealed unsafe class PackBuffers
         if (_a != null) NativeMemory.AlignedFree(_a);
         if (_b != null) NativeMemory.AlignedFree(_b);
         if (_t != null) NativeMemory.AlignedFree(_t);
+        if (_s != null) NativeMemory.AlignedFree(_s);
     }
 }

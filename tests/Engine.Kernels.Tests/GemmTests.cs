@@ -86,6 +86,27 @@ public class GemmTests
         TestData.AssertClose(expected, c, 1e-3f, 1e-4f, "large");
     }
 
+    public static IEnumerable<object[]> ParallelShapes()
+    {
+        // Wide (dynamic column chunks over a shared packed A, several K blocks, ragged rows), narrow (static split).
+        int[][] sizes = [[203, 300, 530], [37, 700, 100], [500, 40, 300]];
+        foreach (var s in sizes)
+        foreach (bool ta in new[] { false, true })
+        foreach (bool tb in new[] { false, true })
+            yield return [s[0], s[1], s[2], ta, tb];
+    }
+
+    /// <summary>The multi-threaded schedulers with more workers than this machine may have cores (3: an odd split).</summary>
+    [Theory]
+    [MemberData(nameof(ParallelShapes))]
+    public void MultiThreadedMatchesReference(int m, int n, int k, bool ta, bool tb)
+    {
+        int saved = KernelThreading.MaxThreads;
+        KernelThreading.MaxThreads = 3;
+        try { Check(Gemm.KernelChoice.Vector256, m, n, k, ta, tb); }
+        finally { KernelThreading.MaxThreads = saved; }
+    }
+
     [Fact]
     public void RejectsTooSmallArrays()
     {
