@@ -24,6 +24,8 @@ public sealed record ModelBenchOptions
     public int Seed { get; init; }
     /// <summary>Benchmark this model folder (any family) through its forward runner instead of a built-in architecture.</summary>
     public string? ModelDir { get; init; }
+    /// <summary>Device the --model folder runs on (cpu, or an ILGPU device; the --family workloads are CPU-only).</summary>
+    public Device Device { get; init; } = Device.Cpu;
     /// <summary>Also profile one step after the warm-up and attach its per-kernel table (<see cref="ModelBenchResult.Profile"/>).</summary>
     public bool Profile { get; init; }
     /// <summary>With <see cref="Profile"/>: one row per GEMM/conv/attention shape.</summary>

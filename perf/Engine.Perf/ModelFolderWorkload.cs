@@ -13,10 +13,12 @@ public sealed class ModelFolderWorkload : IDisposable
 {
     private readonly IForwardRunner _runner;
     private readonly ModelFolder _folder;
+    private readonly Device _device;
 
     public ModelFolderWorkload(string modelDir, Device device, int? size = null, Action<string>? log = null)
     {
         _folder = ModelFolder.Open(modelDir);
+        _device = device;
         Family = ModelFamilies.Detect(_folder);
         log?.Invoke($"loading {Family.Name} from {_folder.Path} on {device} ...");
         _runner = Family.OpenForwardRunner(_folder, device);
@@ -53,7 +55,12 @@ public sealed class ModelFolderWorkload : IDisposable
 
     /// <summary>One step: inference (no tape) or the family's loss with gradients for every trainable parameter.</summary>
     public ForwardResult Run(Dictionary<string, Tensor> inputs, bool train, ISet<string> flags)
-        => _runner.Run(inputs, new ForwardOptions { ComputeGradients = train, Flags = new HashSet<string>(flags, StringComparer.Ordinal) });
+    {
+        var result = _runner.Run(inputs, new ForwardOptions { ComputeGradients = train, Flags = new HashSet<string>(flags, StringComparer.Ordinal) });
+        // A GPU step has only been queued when the runner returns; a timed step ends when its work is done.
+        Engine.Backends.BackendRegistry.Get(_device).Synchronize();
+        return result;
+    }
 
     private (Tensor ids, Tensor mask) Tokens(int batch)
     {

@@ -56,7 +56,7 @@ public static class ModelWorkloads
 
     private static ModelWorkload Folder(string dir, ModelBenchOptions o, Action<string>? log)
     {
-        var w = new ModelFolderWorkload(dir, Device.Cpu, o.Size, log);
+        var w = new ModelFolderWorkload(dir, o.Device, o.Size, log);
         string name = w.Family.Name;
         bool hasFrozen = name is "clipseg" or "biomedclipseg";
         var none = new HashSet<string>(StringComparer.Ordinal);
@@ -69,7 +69,15 @@ public static class ModelWorkloads
             {
                 var train = w.Inputs(b, true, none);
                 if (hasFrozen) cases.Add(new("fwd+bwd decoder", b, b, "image", () => w.Run(train, true, frozen)));
-                cases.Add(new("fwd+bwd all", b, b, "image", () => w.Run(train, true, none)));
+                if (name == "cris")
+                {
+                    // CRIS fine-tunes with batch-norm statistics either frozen (any batch) or from the batch, which
+                    // needs two or more images (its pooled [B, C] batch norms have one value per channel at B = 1).
+                    var frozenBn = new HashSet<string>(StringComparer.Ordinal) { "frozen-bn" };
+                    cases.Add(new("fwd+bwd all (frozen BN)", b, b, "image", () => w.Run(train, true, frozenBn)));
+                    if (b >= 2) cases.Add(new("fwd+bwd all", b, b, "image", () => w.Run(train, true, none)));
+                }
+                else cases.Add(new("fwd+bwd all", b, b, "image", () => w.Run(train, true, none)));
             }
             return cases;
         });

@@ -11,6 +11,10 @@ dotnet publish src/Engine.Cli -c Release -r linux-x64 --self-contained true \
   -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true \
   -p:DebugType=none -p:TreatWarningsAsErrors=false -o "$out"
 rm -f "$out"/*.pdb
+# The GPU machine sees only the repository: carry the real CLIP vocabulary for `engine init` (CLIPSeg folder).
+shared=$(cd .. && pwd)/shared
+if [ -d "$shared/vocab/clip" ]; then mkdir -p "$out/vocab-clip" && cp "$shared/vocab/clip/vocab.json" "$shared/vocab/clip/merges.txt" "$out/vocab-clip/"; 
+else echo "warning: $shared/vocab/clip not found: run_on_gpu.sh will skip the CLIPSeg model timings" >&2; fi
 size=$(du -sm "$out" | cut -f1)
 echo "published $out: ${size} MiB"
 ls -la "$out"

@@ -26,17 +26,23 @@ timeout 240 "$E" gpu check 2>&1 | tee "$OUT/check.jsonl"; check_rc=${PIPESTATUS[
 echo "== engine gpu bench"
 timeout 240 "$E" gpu bench 2>&1 | tee "$OUT/bench.jsonl"
 
-echo "== engine CLIPSeg on cuda"
-if "$E" --help 2>/dev/null | grep -q "profile"; then
-  timeout 240 "$E" profile --model clipseg-random --device cuda --batch 8 --train 2>&1 | tee "$OUT/engine_clipseg.txt"
+echo "== engine bench gemm|attention|conv --device cuda (the CLI form of the same kernels)"
+timeout 120 "$E" bench gemm --device cuda --m 4096 --k 4096 --n 4096 --json 2>&1 | tee "$OUT/bench_cli.jsonl"
+timeout 120 "$E" bench gemm --device cuda --m 4096 --k 4096 --n 4096 --tf32 --json 2>&1 | tee -a "$OUT/bench_cli.jsonl"
+
+echo "== engine CLIPSeg rd64-refined (random weights) on cuda: 352x352, batch 8"
+if [ -d perf/gpu/.publish/vocab-clip ]; then
+  timeout 120 "$E" init --family clipseg --preset rd64-refined --vocab perf/gpu/.publish/vocab-clip --out /tmp/clipseg-random 2>&1 | tail -1
+  timeout 300 "$E" bench model --model /tmp/clipseg-random --device cuda --batch 8 --backward --iterations 5 --budget 60 --json 2>&1 | tee "$OUT/engine_clipseg.jsonl"
+  timeout 200 "$E" profile --model /tmp/clipseg-random --device cuda --batch 8 --train --steps 2 2>&1 | tee "$OUT/engine_clipseg_profile.txt"
 else
-  echo "engine profile is not available in this build: CLIPSeg on cuda skipped" | tee "$OUT/engine_clipseg.txt"
+  echo "perf/gpu/.publish/vocab-clip missing (publish.sh copies it from ../shared): CLIPSeg on cuda skipped" | tee "$OUT/engine_clipseg.jsonl"
 fi
 
 echo "== PyTorch on this machine"
 timeout 300 python3 perf/gpu/torch_bench.py 2>&1 | tee "$OUT/torch.jsonl"
 
 echo "== ratios"
-python3 perf/gpu/compare.py "$OUT/bench.jsonl" "$OUT/torch.jsonl" 2>&1 | tee "$OUT/ratios.txt"
+python3 perf/gpu/compare.py "$OUT/bench.jsonl" "$OUT/torch.jsonl" "$OUT/engine_clipseg.jsonl" 2>&1 | tee "$OUT/ratios.txt"
 echo "check exit code: $check_rc"
 exit "$check_rc"

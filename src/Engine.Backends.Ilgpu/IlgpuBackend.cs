@@ -73,6 +73,8 @@ public sealed partial class IlgpuBackend : IBackend, IDisposable
         if (src.Length > 0) v.SubView(0, src.Length).CopyFromCPU(Gpu.Stream, src);
     }
 
+    public void Synchronize() => Gpu.Synchronize();
+
     public void Download(Storage src, long srcOffset, Span<float> dst)
     {
         var v = F(src, srcOffset, "src");

@@ -151,17 +151,19 @@ public static class GpuBench
             foreach (var prec in new[] { GemmPrecision.Fp32, GemmPrecision.Tf32TensorCore })
                 yield return GemmThroughput(dev, m, k, n, prec);
         yield return AttentionThroughput(dev, 8, 12, 485, 64);
-        yield return ConvThroughput(dev);
+        yield return ConvThroughput(dev, 8, 64, 88, 88, 64, 3, 1);
     }
 
-    private static string GemmThroughput(GpuDevice dev, int m, int k, int n, GemmPrecision prec)
+    /// <summary>C = A * B (m x k times k x n) at the given precision: one JSON line with ms and GFLOPS.</summary>
+    public static string GemmThroughput(GpuDevice dev, int m, int k, int n, GemmPrecision prec)
     {
         using var a = dev.Upload<float>(Rand(m * k, 1)); using var b = dev.Upload<float>(Rand(k * n, 2)); using var c = dev.Rent<float>((long)m * n);
         double s = Time(dev, () => Gemm.Sgemm(dev, false, false, m, n, k, 1f, a.View, 0, k, b.View, 0, n, 0f, c.View, 0, n, prec));
         return J($"{{\"kernel\":\"gemm_{(prec == GemmPrecision.Fp32 ? "fp32" : "tf32")}\",\"m\":{m},\"k\":{k},\"n\":{n},\"ms\":{s * 1e3:F3},\"gflops\":{2.0 * m * n * k / s / 1e9:F1}}}");
     }
 
-    private static string AttentionThroughput(GpuDevice dev, int B, int H, int L, int D)
+    /// <summary>Fused attention forward and backward, B x H heads of L tokens x D: one JSON line.</summary>
+    public static string AttentionThroughput(GpuDevice dev, int B, int H, int L, int D)
     {
         long sz = (long)B * H * L * D;
         using var q = dev.Upload<float>(Rand((int)sz, 1)); using var k = dev.Upload<float>(Rand((int)sz, 2)); using var v = dev.Upload<float>(Rand((int)sz, 3));
@@ -175,13 +177,15 @@ public static class GpuBench
         return J($"{{\"kernel\":\"attention\",\"B\":{B},\"H\":{H},\"L\":{L},\"D\":{D},\"fwd_ms\":{f * 1e3:F3},\"fwd_gflops\":{flops / f / 1e9:F1},\"bwd_ms\":{bw * 1e3:F3},\"bwd_gflops\":{2.5 * flops / bw / 1e9:F1}}}");
     }
 
-    private static string ConvThroughput(GpuDevice dev)
+    /// <summary>Conv2d forward, n x c x h x w input, k output channels, square kernel (padding kernel/2): one JSON line.</summary>
+    public static string ConvThroughput(GpuDevice dev, int n, int c, int h, int w, int k, int kernel, int stride)
     {
-        int n = 8, c = 64, hw = 88;
-        var g = ConvGeometry.ForConv2d(c, hw, hw, c, 3, 3, (1, 1), (1, 1), (1, 1), 1);
-        using var x = dev.Upload<float>(Rand(n * c * hw * hw, 1)); using var w = dev.Upload<float>(Rand(c * c * 9, 2)); using var y = dev.Rent<float>((long)n * c * hw * hw);
-        double s = Time(dev, () => Conv.Conv2d(dev, g, n, x.View, w.View, default, y.View));
-        double flops = 2.0 * n * c * c * 9 * hw * hw;
-        return J($"{{\"kernel\":\"conv2d_3x3\",\"n\":{n},\"c\":{c},\"hw\":{hw},\"ms\":{s * 1e3:F3},\"gflops\":{flops / s / 1e9:F1}}}");
+        var g = ConvGeometry.ForConv2d(c, h, w, k, kernel, kernel, (stride, stride), (kernel / 2, kernel / 2), (1, 1), 1);
+        using var x = dev.Upload<float>(Rand(n * c * h * w, 1)); using var wt = dev.Upload<float>(Rand(k * c * kernel * kernel, 2));
+        using var y = dev.Rent<float>((long)n * k * g.OH * g.OW);
+        double s = Time(dev, () => Conv.Conv2d(dev, g, n, x.View, wt.View, default, y.View));
+        double flops = 2.0 * n * k * c * kernel * kernel * g.OH * g.OW;
+        string name = kernel == 3 ? "conv2d_3x3" : $"conv2d_{kernel}x{kernel}";
+        return J($"{{\"kernel\":\"{name}\",\"n\":{n},\"c\":{c},\"hw\":{h},\"h\":{h},\"w\":{w},\"k\":{k},\"stride\":{stride},\"ms\":{s * 1e3:F3},\"gflops\":{flops / s / 1e9:F1}}}");
     }
 }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Engine.Kernels.Gpu;
+using Engine.Kernels.Gpu.Bench;
 using Engine.Perf;
 
 namespace Engine.Cli.Commands;
@@ -25,6 +27,22 @@ public sealed class BenchCommand : ICliCommand
         IntOption("--threads", "Worker threads (default: all processors).", Environment.ProcessorCount);
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON line." };
+
+    private static Option<string> DeviceOption() => new("--device")
+    {
+        Description = "cpu (default: our SIMD kernels against the measured FMA peak), or cuda, cuda:N, ilgpu-cpu (the ILGPU kernels; one JSON line).",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    /// <summary>Runs a GPU benchmark when --device names an ILGPU accelerator; false for cpu.</summary>
+    private static bool OnGpu(ParseResult p, Option<string> device, Func<GpuDevice, string> bench)
+    {
+        string d = p.GetValue(device)!;
+        if (d == "cpu") return false;
+        using var dev = GpuCommand.OpenDevice(d);
+        Console.WriteLine(bench(dev));
+        return true;
+    }
 
     private static void Print(BenchResult result, bool json) =>
         Console.WriteLine(json ? result.ToJson() : result.ToString());
@@ -53,11 +71,18 @@ public sealed class BenchCommand : ICliCommand
         var n = IntOption("--n", "Columns of B and C.", 1024);
         var batch = IntOption("--batch", "Independent matrices per call.", 1);
         var transB = new Option<bool>("--trans-b") { Description = "Use B transposed (N x K storage)." };
+        var tensorCores = new Option<bool>("--tf32") { Description = "With a GPU device: the TF32 tensor-core path instead of fp32." };
         var threads = ThreadsOption();
         var json = JsonOption();
-        var cmd = new Command("gemm", "C = A * B on the CPU GEMM kernel.") { m, k, n, batch, transB, threads, json };
+        var device = DeviceOption();
+        var cmd = new Command("gemm", "C = A * B on the GEMM kernel (CPU, or ILGPU with --device).") { m, k, n, batch, transB, tensorCores, threads, json, device };
         cmd.SetAction(p =>
         {
+            if (p.GetValue(device) != "cpu" && (p.GetValue(batch) != 1 || p.GetValue(transB)))
+                throw new ArgumentException("--batch and --trans-b are CPU-only options of `engine bench gemm`.");
+            if (OnGpu(p, device, dev => GpuBench.GemmThroughput(dev, Positive(p.GetValue(m), "--m"), Positive(p.GetValue(k), "--k"),
+                    Positive(p.GetValue(n), "--n"), p.GetValue(tensorCores) ? GemmPrecision.Tf32TensorCore : GemmPrecision.Fp32)))
+                return 0;
             Print(GemmBench.Run(Positive(p.GetValue(m), "--m"), Positive(p.GetValue(k), "--k"), Positive(p.GetValue(n), "--n"),
                 Positive(p.GetValue(threads), "--threads"), p.GetValue(transB), Positive(p.GetValue(batch), "--batch")), p.GetValue(json));
             return 0;
@@ -74,9 +99,15 @@ public sealed class BenchCommand : ICliCommand
         var causal = new Option<bool>("--causal") { Description = "Causal masking." };
         var threads = ThreadsOption();
         var json = JsonOption();
-        var cmd = new Command("attention", "Fused attention forward and backward.") { heads, tokens, dim, batch, causal, threads, json };
+        var device = DeviceOption();
+        var cmd = new Command("attention", "Fused attention forward and backward.") { heads, tokens, dim, batch, causal, threads, json, device };
         cmd.SetAction(p =>
         {
+            if (p.GetValue(device) != "cpu" && p.GetValue(causal))
+                throw new ArgumentException("--causal is a CPU-only option of `engine bench attention`.");
+            if (OnGpu(p, device, dev => GpuBench.AttentionThroughput(dev, Positive(p.GetValue(batch), "--batch"), Positive(p.GetValue(heads), "--heads"),
+                    Positive(p.GetValue(tokens), "--tokens"), Positive(p.GetValue(dim), "--dim"))))
+                return 0;
             Print(AttentionBench.Run(Positive(p.GetValue(heads), "--heads"), Positive(p.GetValue(tokens), "--tokens"),
                 Positive(p.GetValue(dim), "--dim"), Positive(p.GetValue(threads), "--threads"), Positive(p.GetValue(batch), "--batch"),
                 p.GetValue(causal)), p.GetValue(json));
@@ -97,9 +128,14 @@ public sealed class BenchCommand : ICliCommand
         var forwardOnly = new Option<bool>("--forward-only") { Description = "Skip the backward passes." };
         var threads = ThreadsOption();
         var json = JsonOption();
-        var cmd = new Command("conv", "Conv2d forward (and backward) via im2col + GEMM.") { n, c, h, w, k, kernel, stride, forwardOnly, threads, json };
+        var device = DeviceOption();
+        var cmd = new Command("conv", "Conv2d forward (and backward) via im2col + GEMM (GPU devices: forward only).") { n, c, h, w, k, kernel, stride, forwardOnly, threads, json, device };
         cmd.SetAction(p =>
         {
+            if (OnGpu(p, device, dev => GpuBench.ConvThroughput(dev, Positive(p.GetValue(n), "--n"), Positive(p.GetValue(c), "--c"),
+                    Positive(p.GetValue(h), "--h"), Positive(p.GetValue(w), "--w"), Positive(p.GetValue(k), "--k"),
+                    Positive(p.GetValue(kernel), "--kernel"), Positive(p.GetValue(stride), "--stride"))))
+                return 0;
             Print(ConvBench.Run(Positive(p.GetValue(n), "--n"), Positive(p.GetValue(c), "--c"), Positive(p.GetValue(h), "--h"),
                 Positive(p.GetValue(w), "--w"), Positive(p.GetValue(k), "--k"), Positive(p.GetValue(kernel), "--kernel"),
                 Positive(p.GetValue(stride), "--stride"), Positive(p.GetValue(threads), "--threads"), !p.GetValue(forwardOnly)), p.GetValue(json));

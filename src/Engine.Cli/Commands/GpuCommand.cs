@@ -47,16 +47,18 @@ public sealed class GpuCommand : ICliCommand
         var cmd = new Command(name, description) { device };
         cmd.SetAction(p =>
         {
-            var d = p.GetValue(device)!;
-            using var dev = d switch
-            {
-                "ilgpu-cpu" => GpuDevice.CreateCpu(),
-                "cuda" => GpuDevice.CreateCuda(0),
-                _ when d.StartsWith("cuda:") && int.TryParse(d.AsSpan(5), out var i) => GpuDevice.CreateCuda(i),
-                _ => throw new ArgumentException($"Unknown device '{d}' for `engine gpu` (cuda, cuda:N or ilgpu-cpu)."),
-            };
+            using var dev = OpenDevice(p.GetValue(device)!);
             return body(dev);
         });
         return cmd;
     }
+
+    /// <summary>The ILGPU accelerator a --device value names: cuda, cuda:N or ilgpu-cpu.</summary>
+    internal static GpuDevice OpenDevice(string d) => d switch
+    {
+        "ilgpu-cpu" => GpuDevice.CreateCpu(),
+        "cuda" => GpuDevice.CreateCuda(0),
+        _ when d.StartsWith("cuda:") && int.TryParse(d.AsSpan(5), out var i) => GpuDevice.CreateCuda(i),
+        _ => throw new ArgumentException($"Unknown GPU device '{d}' (cuda, cuda:N or ilgpu-cpu)."),
+    };
 }

@@ -24,8 +24,9 @@ public static class ModelBenchCommand
         var profile = new Option<bool>("--profile") { Description = "Also print the per-kernel profile of one step per case." };
         var shapes = new Option<bool>("--shapes") { Description = "With --profile: one row per GEMM/conv/attention shape." };
         var modelDir = new Option<string?>("--model") { Description = "Benchmark this model folder (any family) through its forward runner instead of --family." };
+        var device = new Option<string>("--device") { Description = "With --model: cpu (default), cuda, cuda:N or ilgpu-cpu.", DefaultValueFactory = _ => "cpu" };
         var cmd = new Command("model", "Whole-model ms per image, GFLOPS, share of the FMA peak, ratio to the FLOP lower bound, peak memory.")
-            { family, preset, size, batch, backward, iterations, budget, textLen, threads, json, modelDir, profile, shapes };
+            { family, preset, size, batch, backward, iterations, budget, textLen, threads, json, modelDir, profile, shapes, device };
         cmd.SetAction(p =>
         {
             var o = new ModelBenchOptions
@@ -33,8 +34,10 @@ public static class ModelBenchCommand
                 Family = p.GetValue(family)!, Preset = p.GetValue(preset), Size = p.GetValue(size), Batches = ParseBatches(p.GetValue(batch)!),
                 Backward = p.GetValue(backward), Iterations = Math.Max(1, p.GetValue(iterations)), BudgetSeconds = p.GetValue(budget),
                 TextLength = p.GetValue(textLen), Threads = Math.Max(1, p.GetValue(threads)), ModelDir = p.GetValue(modelDir),
-                Profile = p.GetValue(profile), ProfileByShape = p.GetValue(shapes),
+                Profile = p.GetValue(profile), ProfileByShape = p.GetValue(shapes), Device = Device.Parse(p.GetValue(device)!),
             };
+            if (o.ModelDir is null && !o.Device.Equals(Device.Cpu))
+                throw new ArgumentException("--device applies to --model folders; the --family workloads run on the CPU.");
             bool asJson = p.GetValue(json);
             if (o.ModelDir is null && string.Equals(o.Family, "cris", StringComparison.OrdinalIgnoreCase) && !ModelWorkloads.CrisAvailable())
             {

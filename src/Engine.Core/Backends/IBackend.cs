@@ -11,6 +11,10 @@ public interface IBackend
 {
     Device Device { get; }
 
+    /// <summary>Waits until all work submitted so far has finished (asynchronous backends such as a GPU stream;
+    /// synchronous ones return at once). Used by the profiler to time kernels rather than their launches.</summary>
+    void Synchronize() { }
+
     Storage Allocate(DType dtype, long length, bool clear);
 
     /// <summary>Copies a strided view into another strided view of the same shape (both on this device).</summary>

@@ -18,8 +18,8 @@ public sealed record OpStat(string Name, string Phase, long Calls, double TotalM
 /// Opt-in per-kernel timer. While <see cref="IsEnabled"/>, <see cref="Backends.BackendRegistry.Get"/> hands out a
 /// <see cref="ProfilingBackend"/> wrapper that times every backend call (CPU or GPU) and attributes it to the
 /// current <see cref="Phase"/>; the autograd sweep labels its kernels "backward". When off, the only cost is one
-/// static flag test per backend lookup. Timings of asynchronous (GPU) backends measure submission unless the
-/// backend synchronises inside its calls.
+/// static flag test per backend lookup. The wrapper synchronises an asynchronous (GPU) backend after each call,
+/// so its rows are kernel times (and a profiled GPU step is slower than an unprofiled one).
 /// </summary>
 public static class OpProfiler
 {
