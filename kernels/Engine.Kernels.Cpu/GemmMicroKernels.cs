@@ -29,6 +29,9 @@ internal static class GemmTuning
     /// <summary>Column block when all of A is packed up front (at most one MC block of rows), and the A size limit.</summary>
     public static int NcFewRows = 256;
     public static long WholeAFloats = 1 << 16;
+    /// <summary>Largest packed B chunk (floats) a worker of the multi-threaded GEMM packs at once: 256 KiB, half of a
+    /// typical L2, so it stays cached beside the packed A block while the micro-kernels pass over it.</summary>
+    public static int ChunkFloats = 1 << 16;
     /// <summary>Benchmark hook: 0 = choose the multi-threaded split by cost model, 1 = by columns, 2 = by rows.</summary>
     public static int SplitOverride;
 }

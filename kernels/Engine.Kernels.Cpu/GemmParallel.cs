@@ -1,8 +1,8 @@
 namespace Engine.Kernels.Cpu;
 
-/// <summary>The multi-threaded GEMM for one matrix: per K block, all of op(A) is packed once (its row panels split
-/// over the workers) into a buffer every worker reads, then the workers take column chunks of C from a shared counter,
-/// each packing only its chunk of op(B). Nothing is packed twice, and a worker that the OS delays (the machine is
+/// <summary>The multi-threaded GEMM for one matrix: all of op(A) is packed once (its row panels split over the
+/// workers) into a buffer every worker reads, then the workers take column chunks of C from a shared counter, each
+/// packing only its chunk of op(B), one K block at a time. Nothing is packed twice, and a worker that the OS delays (the machine is
 /// shared, or the runtime's own threads run) simply takes fewer chunks instead of holding up a static split.</summary>
 internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemmMicroKernel
 {
@@ -21,40 +21,44 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         int mPad = RoundUp(m, mr);
         int rowPanels = mPad / mr;
         int panels = (n + nr - 1) / nr;
-        int chunkPanels = Math.Max(1, Math.Min(TKernel.NC / nr, (panels + threads * ChunksPerWorker - 1) / (threads * ChunksPerWorker)));
+        // Chunks narrow enough that a packed B chunk stays in L2 next to the A block the micro-kernels stream.
+        int l2Panels = Math.Max(1, GemmTuning.ChunkFloats / (kcMax * nr));
+        int chunkPanels = Math.Max(1, Math.Min(l2Panels, (panels + threads * ChunksPerWorker - 1) / (threads * ChunksPerWorker)));
         int chunkCols = chunkPanels * nr;
         int chunks = (n + chunkCols - 1) / chunkCols;
-        // The caller's pack buffer holds the shared A block; workers use their own thread's B buffer.
+        // All of op(A) is packed once, K block after K block, into the caller's shared buffer (every worker reads it);
+        // workers then own column chunks through every K block, so a chunk of C stays in cache across the K blocks.
         long panelStride = (long)mr * kcMax + 8; // slack between panels: see GemmPacking.PackA
-        float* ap = PackBuffers.Current.Shared(rowPanels * panelStride + 16);
-        var counter = new int[1];
-
-        for (int pc = 0; pc < k; pc += kcMax)
+        int kBlocks = (k + kcMax - 1) / kcMax;
+        long blockStride = rowPanels * panelStride;
+        float* ap = PackBuffers.Current.Shared(kBlocks * blockStride + 16);
+        int packParts = Math.Min(threads, rowPanels);
+        KernelThreading.For(kBlocks * packParts, item =>
         {
-            int kc = Math.Min(kcMax, k - pc);
-            float betaBlock = pc == 0 ? beta : 1f;
-            int packWorkers = Math.Min(threads, rowPanels);
-            KernelThreading.For(packWorkers, t =>
-            {
-                int p0 = (int)((long)rowPanels * t / packWorkers), p1 = (int)((long)rowPanels * (t + 1) / packWorkers);
-                if (p1 > p0)
-                    GemmPacking.PackA(transA, a, lda, p0 * mr, pc, Math.Min(m, p1 * mr) - p0 * mr, kc, mr, ap + p0 * panelStride, panelStride);
-            });
+            int kb = item / packParts, t = item % packParts, pc = kb * kcMax;
+            int p0 = (int)((long)rowPanels * t / packParts), p1 = (int)((long)rowPanels * (t + 1) / packParts);
+            if (p1 > p0)
+                GemmPacking.PackA(transA, a, lda, p0 * mr, pc, Math.Min(m, p1 * mr) - p0 * mr, Math.Min(kcMax, k - pc), mr,
+                    ap + kb * blockStride + p0 * panelStride, panelStride);
+        });
 
-            counter[0] = -1;
-            KernelThreading.For(Math.Min(threads, chunks), _ =>
+        var counter = new int[] { -1 };
+        KernelThreading.For(Math.Min(threads, chunks), _ =>
+        {
+            float* bp = PackBuffers.Current.B((long)chunkCols * kcMax + 16);
+            float* tile = stackalloc float[mr * nr];
+            int chunk;
+            while ((chunk = Interlocked.Increment(ref counter[0])) < chunks)
             {
-                float* bp = PackBuffers.Current.B((long)chunkCols * kc + 16);
-                float* tile = stackalloc float[mr * nr];
-                int chunk;
-                while ((chunk = Interlocked.Increment(ref counter[0])) < chunks)
+                int j0 = chunk * chunkCols, nc = Math.Min(chunkCols, n - j0);
+                for (int kb = 0; kb < kBlocks; kb++)
                 {
-                    int j0 = chunk * chunkCols, nc = Math.Min(chunkCols, n - j0);
+                    int pc = kb * kcMax, kc = Math.Min(kcMax, k - pc);
                     packB.Pack(pc, j0, kc, nc, nr, bp);
-                    MultiplyChunk(m, kc, alpha, betaBlock, ap, panelStride, bp, c + j0, ldc, nc, tile);
+                    MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bp, c + j0, ldc, nc, tile);
                 }
-            });
-        }
+            }
+        });
     }
 
     /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in MC blocks so each block stays in L2 while the B

@@ -93,7 +93,7 @@ public sealed partial class CpuBackend
         var partW = gw is null ? null : new float[workers * n];
         var partB = gb is null ? null : new float[workers * n];
         int chunks = (int)Math.Min(rows, workers);
-        Parallel.For(0, Math.Max(1, chunks), c =>
+        Engine.Kernels.Cpu.KernelThreading.For(Math.Max(1, chunks), c =>
         {
             long s = (long)rows * c / Math.Max(1, chunks), e = (long)rows * (c + 1) / Math.Max(1, chunks);
             var xhat = new float[n]; var gxh = new float[n];

@@ -26,7 +26,7 @@ internal static unsafe class SkinnyGemm
         // Hand-offs cost more than they save below about a million multiply-adds per worker.
         int parts = (int)Math.Clamp(work >> 20, 1, Math.Min(blocks, CpuParallel.Workers));
         if (parts == 1) { Columns(transB, 0, n, m, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc); return; }
-        Parallel.For(0, parts, part =>
+        Engine.Kernels.Cpu.KernelThreading.For(parts, part =>
         {
             int j0 = (int)((long)blocks * part / parts) * blockCols, j1 = Math.Min(n, (int)((long)blocks * (part + 1) / parts) * blockCols);
             if (j1 > j0) Columns(transB, j0, j1, m, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
