@@ -54,10 +54,13 @@ public sealed class CrisModifiedResNet : Module
         if (x.Rank != 4 || x.Shape[1] != 3) throw new ArgumentException($"CRIS images must be [B, 3, H, W] (found {Shape.Format(x.Shape)}).");
         if (x.Shape[2] % 32 != 0 || x.Shape[3] % 32 != 0)
             throw new ArgumentException($"CRIS images must have sides divisible by 32 (found {x.Shape[2]}x{x.Shape[3]}); CRIS's input_size is 416.");
-        x = Ops.Relu(Bn1.Forward(CrisConv.Apply(Conv1, x)));
-        x = Ops.Relu(Bn2.Forward(CrisConv.Apply(Conv2, x)));
-        x = Ops.Relu(Bn3.Forward(CrisConv.Apply(Conv3, x)));
-        x = Ops.AvgPool2d(x, (2, 2), (2, 2), (0, 0));
+        using (var stem = TensorScope.Begin())
+        {
+            x = Ops.Relu(Bn1.Forward(CrisConv.Apply(Conv1, x)));
+            x = Ops.Relu(Bn2.Forward(CrisConv.Apply(Conv2, x)));
+            x = Ops.Relu(Bn3.Forward(CrisConv.Apply(Conv3, x)));
+            x = stem.Keep(Ops.AvgPool2d(x, (2, 2), (2, 2), (0, 0)));
+        }
         sink?.Add("stem", x);
         var outs = new Tensor[4];
         for (int s = 0; s < 4; s++)
