@@ -70,6 +70,26 @@ public static unsafe class Gemm
         });
     }
 
+    /// <summary>C = alpha * A * B + beta * C with B packed ahead of time (<see cref="PackedMatrixB"/>, e.g. an inference
+    /// model's weight): the product reads B's panels in place. A is m x k row-major (not transposed).</summary>
+    public static void SgemmPackedB(int m, int n, int k, float alpha, float[] a, int aOff, int lda, PackedMatrixB b,
+        float beta, float[] c, int cOff, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(b); ArgumentNullException.ThrowIfNull(c);
+        if (b.K != k || b.N != n)
+            throw new ArgumentException($"SgemmPackedB: the packed B is {b.K}x{b.N}, the product needs {k}x{n}.");
+        int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
+        int kc = Math.Min(UseVector512 ? Kernel512x8x32.KC : Kernel256x6x16.KC, k);
+        if (!b.Matches(nr, kc))
+            throw new InvalidOperationException("SgemmPackedB: B was packed for another micro-kernel or blocking; pack it again.");
+        if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmPackedB: negative row count {m}.");
+        if (m == 0) return;
+        CheckOperand("A", a, aOff, lda, m, k, 1, 0);
+        CheckOperand("C", c, cOff, ldc, m, n, 1, 0);
+        fixed (float* pa = a, pc = c)
+            WithPacker(false, m, n, k, alpha, pa + aOff, lda, new PrepackedB(b), beta, pc + cOff, ldc);
+    }
+
     /// <summary>C = alpha * op(A) * B + beta * C with B produced by a packer (e.g. implicit im2col), multi-threaded
     /// like <see cref="Sgemm"/>. No validation: callers check their own bounds.</summary>
     internal static void WithPacker<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,

@@ -36,7 +36,8 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
             {
                 int kc = Math.Min(kcMax, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;
-                packB.Pack(pc, jc, kc, nc, nr, bp);
+                float* bBlock = packB.Prepacked(pc, jc, kc);
+                if (bBlock == null) { packB.Pack(pc, jc, kc, nc, nr, bp); bBlock = bp; }
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
@@ -46,7 +47,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
-                        float* bPanel = bp + (long)jr * kc;
+                        float* bPanel = bBlock + (long)jr * kc;
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);

@@ -7,6 +7,9 @@ internal unsafe interface IGemmPackB
 {
     void Pack(int p0, int j0, int kc, int nc, int nr, float* dst);
 
+    /// <summary>Panels already in the packed layout for (p0, j0, kc), read in place; null when they must be packed.</summary>
+    float* Prepacked(int p0, int j0, int kc);
+
     /// <summary>Rough cost of packing one element, in multiply-add equivalents (used to choose thread splits).</summary>
     double CostPerElement { get; }
 }
@@ -15,6 +18,8 @@ internal unsafe interface IGemmPackB
 internal readonly unsafe struct MatrixPackB(float* b, int ldb, bool transB) : IGemmPackB
 {
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst) => GemmPacking.PackB(transB, b, ldb, p0, j0, kc, nc, nr, dst);
+
+    public float* Prepacked(int p0, int j0, int kc) => null;
 
     /// <summary>A contiguous copy, or a gather through register transposes for B^T.</summary>
     public double CostPerElement => transB ? GemmPacking.TransposingCost : GemmPacking.CopyCost;

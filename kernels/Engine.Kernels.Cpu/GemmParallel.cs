@@ -54,8 +54,9 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 for (int kb = 0; kb < kBlocks; kb++)
                 {
                     int pc = kb * kcMax, kc = Math.Min(kcMax, k - pc);
-                    packB.Pack(pc, j0, kc, nc, nr, bp);
-                    MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bp, c + j0, ldc, nc, tile);
+                    float* bPanels = packB.Prepacked(pc, j0, kc);
+                    if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
+                    MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, c + j0, ldc, nc, tile);
                 }
             }
         });

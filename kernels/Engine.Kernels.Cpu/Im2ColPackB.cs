@@ -15,6 +15,8 @@ internal readonly unsafe struct Im2ColPackB(ConvGeometry g, float* image) : IGem
 
     public double CostPerElement => GemmPacking.TransposingCost;
 
+    public float* Prepacked(int p0, int j0, int kc) => null;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)
     {
@@ -42,6 +44,8 @@ internal readonly unsafe struct Im2ColPackB(ConvGeometry g, float* image) : IGem
 internal readonly unsafe struct Im2ColTransposedPackB(ConvGeometry g, float* image) : IGemmPackB
 {
     public double CostPerElement => GemmPacking.TransposingCost;
+
+    public float* Prepacked(int p0, int j0, int kc) => null;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)

@@ -50,6 +50,7 @@ internal sealed class OnnxPeerBenchmark
         ClipInitialization.Apply(model, rng, config.NumHiddenLayers);
         model.SetRequiresGrad(true);
         model.Eval();
+        model.PackForInference(); // as ModelWorkloads and the segmenters: weights packed once for inference
         _log($"vit-b16: {model.ParameterCount():N0} parameters, {ImageSize}x{ImageSize} inputs, seed {_o.Seed}");
 
         var sw = Stopwatch.StartNew();

@@ -115,6 +115,18 @@ public abstract class Module
 
     public void Eval() => Train(false);
 
+    /// <summary>Prepares this subtree for fast CPU inference: every Linear packs its weight once for the GEMM (a copy
+    /// as large as the weight), used under <see cref="Tensor.NoGrad"/> until the weight changes. Call it on models
+    /// that only run inference (a loaded segmenter), not on ones being trained.</summary>
+    public void PackForInference()
+    {
+        OnPackForInference();
+        foreach (var (_, c) in _children) c.PackForInference();
+    }
+
+    /// <summary>What <see cref="PackForInference"/> does for this module itself (nothing by default).</summary>
+    protected virtual void OnPackForInference() { }
+
     /// <summary>Moves every parameter and buffer to a device.</summary>
     public void To(Device device)
     {

@@ -20,5 +20,12 @@ public sealed class Parameter
 
     public int[] Shape => Value.Shape;
 
+    /// <summary>Bumped whenever the value is changed in place (an optimiser step), so caches derived from it (a packed
+    /// inference copy) know they are stale. Replacing <see cref="Value"/> is detected by reference.</summary>
+    public int Version { get; private set; }
+
+    /// <summary>Records an in-place change of <see cref="Value"/>.</summary>
+    public void MarkModified() => Version++;
+
     public static implicit operator Tensor(Parameter p) => p.Value;
 }

@@ -107,6 +107,36 @@ public class GemmTests
         finally { KernelThreading.MaxThreads = saved; }
     }
 
+    /// <summary>B packed ahead of time (inference weights): several K blocks, ragged columns, single- and
+    /// multi-threaded drivers, alpha/beta; a B of the wrong size is refused.</summary>
+    [Theory]
+    [InlineData(200, 300, 530, 2)]
+    [InlineData(37, 700, 100, 3)]
+    [InlineData(500, 33, 300, 2)]
+    [InlineData(19, 40, 17, 1)]
+    public void PrepackedBMatchesReference(int m, int n, int k, int threads)
+    {
+        int saved = KernelThreading.MaxThreads;
+        KernelThreading.MaxThreads = threads;
+        try
+        {
+            int lda = k + 3, ldb = k + 1, ldc = n + 2;
+            var a = TestData.Random(2 + m * lda, 1);
+            var b = TestData.Random(5 + n * ldb, 2); // stored n x k (a Linear weight)
+            using var packed = PackedMatrixB.Create(true, b, 5, ldb, k, n);
+            foreach (var (alpha, beta) in new[] { (1f, 0f), (0.5f, 1f) })
+            {
+                var c0 = TestData.Random(3 + m * ldc, 3);
+                var expected = (float[])c0.Clone(); var actual = (float[])c0.Clone();
+                GemmReference.Sgemm(false, true, m, n, k, alpha, a, 2, lda, b, 5, ldb, beta, expected, 3, ldc);
+                Gemm.SgemmPackedB(m, n, k, alpha, a, 2, lda, packed, beta, actual, 3, ldc);
+                TestData.AssertClose(expected, actual, 1e-4f * MathF.Sqrt(k), 1e-4f, $"prepacked m={m} n={n} k={k} threads={threads} beta={beta}");
+            }
+            Assert.Throws<ArgumentException>(() => Gemm.SgemmPackedB(m, n + 1, k, 1f, a, 2, lda, packed, 0f, new float[m * (n + 1)], 0, n + 1));
+        }
+        finally { KernelThreading.MaxThreads = saved; }
+    }
+
     [Fact]
     public void RejectsTooSmallArrays()
     {

@@ -6,6 +6,9 @@ public sealed partial class CpuBackend
 {
     private static float[] F(Storage s) => ((CpuStorage)s).FloatArray;
 
+    /// <summary>The float array behind a CPU storage (for kernels called outside the backend interface).</summary>
+    internal static float[] Floats(Storage s) => F(s);
+
     public void Fill(Storage dst, long dstOffset, long count, float value)
     {
         var d = F(dst);

@@ -139,4 +139,42 @@ public static partial class Ops
         ReleaseTemp(x2, x, y);
         return y;
     }
+
+    /// <summary>Inference-only Linear with a weight packed ahead of time (<see cref="PackedLinearWeight"/>): x @ w^T + b
+    /// on the CPU, recording nothing. Same result as <see cref="Linear(Tensor, Tensor, Tensor?)"/> with the weight
+    /// it was packed from.</summary>
+    public static Tensor Linear(Tensor x, PackedLinearWeight w, Tensor? b = null)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        RequireF32(x, "Linear", "input");
+        if (Engine.Autograd.GradMode.IsEnabled && (x.RequiresGrad || (b?.RequiresGrad ?? false)))
+            throw new InvalidOperationException("Linear with a packed weight is for inference: run it under Tensor.NoGrad().");
+        if (x.Device.Kind != DeviceKind.Cpu) throw new ArgumentException($"Linear with a packed weight runs on the CPU; the input is on {x.Device}.");
+        int outF = w.OutFeatures, inF = w.InFeatures;
+        if (x.Rank < 1 || x.Shape[^1] != inF) throw new ArgumentException($"Linear: input {Shape.Format(x.Shape)} does not end in {inF} (packed weight [{outF}, {inF}]).");
+        if (b is not null && (b.Rank != 1 || b.Shape[0] != outF || b.DType != DType.F32 || b.Device.Kind != DeviceKind.Cpu))
+            throw new ArgumentException($"Linear: bias {Shape.Format(b.Shape)} does not match {outF} outputs.");
+        var outShape = Copy(x.Shape); outShape[^1] = outF;
+        int rows = Prod(x.Shape, 0, x.Rank - 1);
+        var x2 = Raw(x);
+        var y = NewF32(x.Device, outShape);
+        var be = BackendOf(x);
+        float beta = 0f;
+        if (b is not null && rows > 0)
+        {
+            var bd = b.Detach();
+            be.CopyStrided(bd.Storage, bd.Offset, new long[] { 0, bd.Strides[0] }, new[] { rows, outF }, y.Storage, y.Offset, new long[] { outF, 1 });
+            beta = 1f;
+        }
+        if (rows > 0)
+        {
+            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            Engine.Kernels.Cpu.Gemm.SgemmPackedB(rows, outF, inF, 1f, Backends.CpuBackend.Floats(x2.Storage), (int)x2.Offset, inF, w.Matrix,
+                beta, Backends.CpuBackend.Floats(y.Storage), (int)y.Offset, outF);
+            if (Engine.Profiling.OpProfiler.IsEnabled)
+                Engine.Profiling.OpProfiler.Record(Engine.Profiling.OpProfiler.ByShape ? $"gemm {rows}x{inF}x{outF} prepacked" : "gemm.prepacked", t, 2.0 * rows * outF * inF);
+        }
+        ReleaseTemp(x2, x, y);
+        return y;
+    }
 }

@@ -15,6 +15,7 @@ public sealed class BiomedClipSegFamily : IModelFamily
     public IPromptSegmenter? OpenSegmenter(ModelFolder folder, Device device)
     {
         var model = BiomedClipSegLoader.Load(folder, device);
+        model.PackForInference(); // the segmenter owns the model and only runs inference
         return new BiomedClipSegSegmenter(model, BiomedClipSegLoader.LoadTokenizer(folder, model.Config), BiomedClipSegLoader.Preprocessing(folder, model.Config));
     }
 

@@ -14,8 +14,12 @@ public sealed class ClipSegFamily : IModelFamily
     public IForwardRunner OpenForwardRunner(ModelFolder folder, Device device) => new ClipSegForwardRunner(ClipSegLoader.Load(folder, device));
 
     public IPromptSegmenter? OpenSegmenter(ModelFolder folder, Device device)
-        => new ClipSegSegmenter(ClipSegLoader.Load(folder, device), ClipSegLoader.LoadTokenizer(folder),
+    {
+        var model = ClipSegLoader.Load(folder, device);
+        model.PackForInference(); // the segmenter owns the model and only runs inference
+        return new ClipSegSegmenter(model, ClipSegLoader.LoadTokenizer(folder),
             PreprocessorConfig.FromFolder(folder.Path, ClipSegSegmenter.CidasPreprocessing));
+    }
 
     public TokenizedBatch? Tokenize(ModelFolder folder, IReadOnlyList<string> texts) => ClipSegLoader.LoadTokenizer(folder).Encode(texts, padToLongest: true);
 }

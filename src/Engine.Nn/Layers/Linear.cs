@@ -17,5 +17,39 @@ public sealed class Linear : Module
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
 
-    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight.Value, Bias?.Value);
+    /// <summary>Rows above which the packed weight pays off; fewer rows stream the weight unpacked (SkinnyGemm).</summary>
+    private const int PackedMinRows = 16;
+
+    private PackedLinearWeight? _packed;
+    private Tensor? _packedFrom;
+    private int _packedVersion;
+    private readonly object _packGate = new();
+
+    public Tensor Forward(Tensor x)
+    {
+        var packed = _packed;
+        if (packed is not null && !Engine.Autograd.GradMode.IsEnabled && x.Device.Kind == DeviceKind.Cpu && x.Rank >= 1 && x.Numel / Math.Max(1, x.Shape[^1]) > PackedMinRows)
+        {
+            if (!ReferenceEquals(_packedFrom, Weight.Value) || _packedVersion != Weight.Version)
+                packed = Repack(); // the weight was replaced or updated since it was packed
+            if (packed is not null) return Ops.Linear(x, packed, Bias?.Value);
+        }
+        return Ops.Linear(x, Weight.Value, Bias?.Value);
+    }
+
+    protected override void OnPackForInference() => Repack();
+
+    private PackedLinearWeight? Repack()
+    {
+        lock (_packGate)
+        {
+            if (_packed is not null && ReferenceEquals(_packedFrom, Weight.Value) && _packedVersion == Weight.Version) return _packed;
+            var old = _packed;
+            _packedFrom = Weight.Value; _packedVersion = Weight.Version;
+            _packed = PackedLinearWeight.TryPack(Weight.Value);
+            // The old copy is left to the finaliser: a concurrent forward may still be reading it.
+            GC.KeepAlive(old);
+            return _packed;
+        }
+    }
 }

@@ -40,6 +40,7 @@ public sealed class AdamW : Optimizer
             double lr = LearningRate * group.LrScale, wd = group.WeightDecay ?? WeightDecay;
             foreach (var (name, p) in group.Parameters)
             {
+                p.MarkModified();
                 var g = GradOf(name, p);
                 if (g is null) continue;
                 var t = p.Value;
