@@ -112,9 +112,10 @@ public static unsafe class Gemm
     private static void SplitParallel<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
         TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
     {
-        if (GemmTuning.SplitOverride == 0)
+        if (GemmTuning.SplitOverride == 0 && m <= GemmTuning.SharedAMaxRows)
         {
-            // Wide enough for column chunks: shared A, dynamic chunks (see GemmParallel).
+            // Wide enough for column chunks: shared A, dynamic chunks (see GemmParallel). Taller products stream
+            // the whole shared A once per chunk from L3, where a static split that keeps its rows in L2 wins.
             if (UseVector512 && GemmParallel<Kernel512x8x32>.Suits(n, threads))
             { GemmParallel<Kernel512x8x32>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads); return; }
             if (!UseVector512 && GemmParallel<Kernel256x6x16>.Suits(n, threads))
