@@ -114,14 +114,7 @@ public static partial class Ops
         var wo = AsGemmOperand(w.Detach());
         var y = NewF32(x.Device, outShape);
         var be = BackendOf(x);
-        float beta = 0f;
-        if (b is not null && rows > 0)
-        {
-            // Pre-fill every row with the bias, then accumulate the product on top (beta = 1).
-            var bd = b.Detach();
-            be.CopyStrided(bd.Storage, bd.Offset, new long[] { 0, bd.Strides[0] }, new[] { rows, outF }, y.Storage, y.Offset, new long[] { outF, 1 });
-            beta = 1f;
-        }
+        float beta = PrefillBias(be, b, y, rows, outF);
         if (rows > 0 && outF > 0)
         {
             if (inF == 0) { if (beta == 0f) be.Fill(y.Storage, y.Offset, y.Numel, 0f); }
@@ -158,14 +151,7 @@ public static partial class Ops
         int rows = Prod(x.Shape, 0, x.Rank - 1);
         var x2 = Raw(x);
         var y = NewF32(x.Device, outShape);
-        var be = BackendOf(x);
-        float beta = 0f;
-        if (b is not null && rows > 0)
-        {
-            var bd = b.Detach();
-            be.CopyStrided(bd.Storage, bd.Offset, new long[] { 0, bd.Strides[0] }, new[] { rows, outF }, y.Storage, y.Offset, new long[] { outF, 1 });
-            beta = 1f;
-        }
+        float beta = PrefillBias(BackendOf(x), b, y, rows, outF);
         if (rows > 0)
         {
             long t = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -176,5 +162,15 @@ public static partial class Ops
         }
         ReleaseTemp(x2, x, y);
         return y;
+    }
+
+    /// <summary>Linear's bias: every row of y [rows, outF] pre-filled with b so the product accumulates on top. Returns
+    /// the GEMM's beta (1 with a bias, 0 without).</summary>
+    private static float PrefillBias(Backends.IBackend be, Tensor? b, Tensor y, int rows, int outF)
+    {
+        if (b is null || rows == 0) return 0f;
+        var bd = b.Detach();
+        be.CopyStrided(bd.Storage, bd.Offset, new long[] { 0, bd.Strides[0] }, new[] { rows, outF }, y.Storage, y.Offset, new long[] { outF, 1 });
+        return 1f;
     }
 }
