@@ -78,9 +78,7 @@ public static unsafe class Gemm
         ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(b); ArgumentNullException.ThrowIfNull(c);
         if (b.K != k || b.N != n)
             throw new ArgumentException($"SgemmPackedB: the packed B is {b.K}x{b.N}, the product needs {k}x{n}.");
-        int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
-        int kc = Math.Min(UseVector512 ? Kernel512x8x32.KC : Kernel256x6x16.KC, k);
-        if (!b.Matches(nr, kc))
+        if (!b.MatchesCurrentKernel)
             throw new InvalidOperationException("SgemmPackedB: B was packed for another micro-kernel or blocking; pack it again.");
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmPackedB: negative row count {m}.");
         if (m == 0) return;

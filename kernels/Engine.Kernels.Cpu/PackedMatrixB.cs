@@ -35,8 +35,7 @@ public sealed unsafe class PackedMatrixB : IDisposable
         long last = bOff + (long)((transB ? n : k) - 1) * ldb + (transB ? k : n) - 1;
         if (bOff < 0 || ldb < (transB ? k : n) || last >= b.Length)
             throw new ArgumentException($"PackedMatrixB: a {(transB ? n : k)}x{(transB ? k : n)} matrix (ld {ldb}, offset {bOff}) does not fit an array of {b.Length}.");
-        int nr = Gemm.UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
-        int kc = Math.Min(Gemm.UseVector512 ? Kernel512x8x32.KC : Kernel256x6x16.KC, k);
+        var (nr, kc) = CurrentBlocking(k);
         var packed = new PackedMatrixB(k, n, nr, kc);
         fixed (float* pb = b)
             for (int pc = 0; pc < k; pc += kc)
@@ -44,8 +43,13 @@ public sealed unsafe class PackedMatrixB : IDisposable
         return packed;
     }
 
+    /// <summary>Panel width and K-block depth the GEMM drivers use for depth k with the micro-kernel now selected.</summary>
+    private static (int Nr, int KcMax) CurrentBlocking(int k) => Gemm.UseVector512
+        ? (Kernel512x8x32.NR, Math.Min(Kernel512x8x32.KC, k))
+        : (Kernel256x6x16.NR, Math.Min(Kernel256x6x16.KC, k));
+
     /// <summary>True when the GEMM would block this matrix exactly as it was packed (same micro-kernel and depth).</summary>
-    internal bool Matches(int nr, int kcMax) => nr == Nr && kcMax == KcMax;
+    internal bool MatchesCurrentKernel => CurrentBlocking(K) == (Nr, KcMax);
 
     /// <summary>The packed panels of rows p0.. (a K-block start) and columns j0.. (a multiple of nr).</summary>
     internal float* Panels(int p0, int j0, int kc)

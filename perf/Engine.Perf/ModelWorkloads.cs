@@ -92,7 +92,7 @@ public static class ModelWorkloads
         var (_, defaultSize) = ClipSegPresets.Get(preset, vocab);
         int size = o.Size ?? defaultSize;
         var model = ClipSegPresets.Create(preset, o.Seed, vocab);
-        model.PackForInference(); // as the segmenters do; used only by the no-grad (inference, frozen-encoder) passes
+        model.PackForInference(); // weights packed as the segmenters pack them; only the no-grad passes (inference, frozen encoders) use the copy
         int textLen = o.TextLength ?? 12;
         return new ModelWorkload("clipseg", preset, size, model.ParameterCount(), b =>
         {
@@ -131,7 +131,7 @@ public static class ModelWorkloads
         ClipInitialization.Apply(model, rng, config.NumHiddenLayers);
         model.SetRequiresGrad(true);
         model.Eval();
-        model.PackForInference(); // as the segmenters do; used only by the no-grad (inference, frozen-encoder) passes
+        model.PackForInference();
         return new ModelWorkload("vit-b16", "clip-vit-base-patch16", size, model.ParameterCount(), b =>
         {
             var pixels = Tensor.Randn(new Random(o.Seed + b), b, 3, size, size);
@@ -155,7 +155,7 @@ public static class ModelWorkloads
         if (size != config.Vision.ImageSize) throw new ArgumentException($"biomedclip: the timm ViT takes {config.Vision.ImageSize}x{config.Vision.ImageSize} only (got --size {size}).");
         var model = new BiomedClipModel(config, o.Seed);
         model.Eval();
-        model.PackForInference(); // as the segmenters do; used only by the no-grad (inference, frozen-encoder) passes
+        model.PackForInference();
         int textLen = o.TextLength ?? 12;
         return new ModelWorkload("biomedclip", "base", size, model.ParameterCount(), b =>
         {
@@ -180,7 +180,7 @@ public static class ModelWorkloads
         var model = new BiomedClipSegModel(config, o.Seed);
         model.SetRequiresGrad(true);
         model.Eval();
-        model.PackForInference(); // as the segmenters do; used only by the no-grad (inference, frozen-encoder) passes
+        model.PackForInference();
         int textLen = o.TextLength ?? 12;
         return new ModelWorkload("biomedclipseg", "base", size, model.ParameterCount(), b =>
         {

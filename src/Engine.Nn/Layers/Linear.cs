@@ -30,8 +30,7 @@ public sealed class Linear : Module
         var packed = _packed;
         if (packed is not null && !Engine.Autograd.GradMode.IsEnabled && x.Device.Kind == DeviceKind.Cpu && x.Rank >= 1 && x.Numel / Math.Max(1, x.Shape[^1]) > PackedMinRows)
         {
-            if (!ReferenceEquals(_packedFrom, Weight.Value) || _packedVersion != Weight.Version)
-                packed = Repack(); // the weight was replaced or updated since it was packed
+            if (!PackedIsCurrent()) packed = Repack(); // the weight was replaced or updated since it was packed
             if (packed is not null) return Ops.Linear(x, packed, Bias?.Value);
         }
         return Ops.Linear(x, Weight.Value, Bias?.Value);
@@ -39,16 +38,17 @@ public sealed class Linear : Module
 
     protected override void OnPackForInference() => Repack();
 
+    /// <summary>Whether the packed copy was made from the weight as it is now (same tensor, no in-place update since).</summary>
+    private bool PackedIsCurrent() => ReferenceEquals(_packedFrom, Weight.Value) && _packedVersion == Weight.Version;
+
     private PackedLinearWeight? Repack()
     {
         lock (_packGate)
         {
-            if (_packed is not null && ReferenceEquals(_packedFrom, Weight.Value) && _packedVersion == Weight.Version) return _packed;
-            var old = _packed;
+            if (_packed is not null && PackedIsCurrent()) return _packed;
+            // A previous copy is not disposed here but left to its finaliser: a concurrent forward may still read it.
             _packedFrom = Weight.Value; _packedVersion = Weight.Version;
             _packed = PackedLinearWeight.TryPack(Weight.Value);
-            // The old copy is left to the finaliser: a concurrent forward may still be reading it.
-            GC.KeepAlive(old);
             return _packed;
         }
     }
