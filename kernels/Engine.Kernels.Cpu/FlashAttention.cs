@@ -18,28 +18,47 @@ public static unsafe class FlashAttention
         float[] q, int qOff, float[] k, int kOff, float[] v, int vOff, AttentionMask? mask,
         float[] output, int outOff, float[]? logSumExp, int lseOff)
     {
+        if (heads <= 0) throw new ArgumentException($"Attention: heads ({heads}) must be positive.");
+        var qLayout = AttentionLayout.Contiguous(heads, tq, d);
+        var kvLayout = AttentionLayout.Contiguous(heads, tk, d);
+        Forward(batchHeads, heads, tq, tk, d, scale, causal, q, qOff, qLayout, k, kOff, kvLayout, v, vOff, kvLayout, mask,
+            output, outOff, qLayout, logSumExp, lseOff);
+    }
+
+    /// <summary><see cref="Forward(int, int, int, int, int, float, bool, float[], int, float[], int, float[], int, AttentionMask?, float[], int, float[], int)"/>
+    /// with each operand's rows placed by its own <see cref="AttentionLayout"/> (e.g. q, k and v read from one fused
+    /// projection, the output written as [B, T, H, D]); logSumExp stays [BH, Tq] contiguous.</summary>
+    public static void Forward(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
+        float[] q, int qOff, AttentionLayout qLayout, float[] k, int kOff, AttentionLayout kLayout, float[] v, int vOff, AttentionLayout vLayout,
+        AttentionMask? mask, float[] output, int outOff, AttentionLayout outLayout, float[]? logSumExp, int lseOff)
+    {
         ValidateCommon(batchHeads, heads, tq, tk, d, mask);
-        Check("q", q, qOff, (long)batchHeads * tq * d);
-        Check("k", k, kOff, (long)batchHeads * tk * d);
-        Check("v", v, vOff, (long)batchHeads * tk * d);
-        Check("output", output, outOff, (long)batchHeads * tq * d);
+        qLayout.Validate("q", d); kLayout.Validate("k", d); vLayout.Validate("v", d); outLayout.Validate("output", d);
+        Check("q", q, qOff, qLayout.Extent(batchHeads, heads, tq, d));
+        Check("k", k, kOff, kLayout.Extent(batchHeads, heads, tk, d));
+        Check("v", v, vOff, vLayout.Extent(batchHeads, heads, tk, d));
+        Check("output", output, outOff, outLayout.Extent(batchHeads, heads, tq, d));
         if (logSumExp != null) Check("logSumExp", logSumExp, lseOff, (long)batchHeads * tq);
         if (batchHeads == 0 || tq == 0 || d == 0) return;
         if (tk == 0)
         {
-            output.AsSpan(outOff, batchHeads * tq * d).Clear();
+            for (int bh = 0; bh < batchHeads; bh++)
+                for (int i = 0; i < tq; i++)
+                    output.AsSpan((int)(outOff + outLayout.HeadStart(bh, heads) + (long)i * outLayout.RowStride), d).Clear();
             logSumExp?.AsSpan(lseOff, batchHeads * tq).Fill(float.NegativeInfinity);
             return;
         }
 
         fixed (float* pq = q, pk = k, pv = v, po = output, pl = logSumExp, pm = mask?.Values)
         {
+            var operands = new AttentionOperands((nint)(pq + qOff), qLayout, (nint)(pk + kOff), kLayout, (nint)(pv + vOff), vLayout,
+                (nint)(po + outOff), outLayout);
             if (Gemm.UseVector512)
-                FlashAttentionForward<Kernel512x8x32>.Run(batchHeads, heads, tq, tk, d, scale, causal, pq + qOff, pk + kOff, pv + vOff,
-                    mask, pm, po + outOff, pl == null ? null : pl + lseOff);
+                FlashAttentionForward<Kernel512x8x32>.Run(batchHeads, heads, tq, tk, d, scale, causal, operands,
+                    mask, pm, pl == null ? null : pl + lseOff);
             else
-                FlashAttentionForward<Kernel256x6x16>.Run(batchHeads, heads, tq, tk, d, scale, causal, pq + qOff, pk + kOff, pv + vOff,
-                    mask, pm, po + outOff, pl == null ? null : pl + lseOff);
+                FlashAttentionForward<Kernel256x6x16>.Run(batchHeads, heads, tq, tk, d, scale, causal, operands,
+                    mask, pm, pl == null ? null : pl + lseOff);
         }
     }
 

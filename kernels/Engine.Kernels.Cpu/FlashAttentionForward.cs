@@ -23,8 +23,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         public required bool Causal { get; init; }
         public required AttentionMask? Mask { get; init; }
         public required nint MaskValues { get; init; }
-        public required nint Q { get; init; }
-        public required nint Output { get; init; }
+        public required AttentionOperands Operands { get; init; }
         public required nint Lse { get; init; }
         public required nint KPacked { get; init; }
         public required nint VPacked { get; init; }
@@ -33,8 +32,10 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
     }
 
     public static void Run(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
-        float* q, float* k, float* v, AttentionMask? mask, float* maskValues, float* output, float* lse)
+        AttentionOperands operands, AttentionMask? mask, float* maskValues, float* lse)
     {
+        float* k = (float*)operands.K, v = (float*)operands.V;
+        int ldk = operands.KLayout.RowStride, ldv = operands.VLayout.RowStride;
         int mr = TKernel.MR, nr = TKernel.NR, bq = QueryBlock, bkMax = KeyBlock;
         int dPad = RoundUp(d, mr);
         int kBlocks = (tk + bkMax - 1) / bkMax, qBlocks = (tq + bq - 1) / bq;
@@ -49,7 +50,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 var job = new Job
                 {
                     Heads = heads, Tq = tq, Tk = tk, D = d, Scale = scale, Causal = causal, Mask = mask,
-                    MaskValues = (nint)maskValues, Q = (nint)q, Output = (nint)output, Lse = (nint)lse,
+                    MaskValues = (nint)maskValues, Operands = operands, Lse = (nint)lse,
                     KPacked = (nint)pp, VPacked = (nint)(pp + batchHeads * kStride), KStride = kStride, VStride = vStride,
                 };
                 long flops = 4L * batchHeads * tq * tk * d;
@@ -58,12 +59,12 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 {
                     for (int bh = batchHeads * w / packWorkers; bh < batchHeads * (w + 1) / packWorkers; bh++)
                     {
-                        float* kHead = k + (long)bh * tk * d, vHead = v + (long)bh * tk * d;
-                        GemmPacking.PackA(false, kHead, d, 0, 0, tk, d, mr, (float*)job.KPacked + bh * kStride);
+                        float* kHead = k + operands.KLayout.HeadStart(bh, heads), vHead = v + operands.VLayout.HeadStart(bh, heads);
+                        GemmPacking.PackA(false, kHead, ldk, 0, 0, tk, d, mr, (float*)job.KPacked + bh * kStride);
                         for (int kb = 0; kb < kBlocks; kb++)
                         {
                             int k0 = kb * bkMax, bk = Math.Min(bkMax, tk - k0);
-                            GemmPacking.PackA(true, vHead + (long)k0 * d, d, 0, 0, d, bk, mr,
+                            GemmPacking.PackA(true, vHead + (long)k0 * ldv, ldv, 0, 0, d, bk, mr,
                                 (float*)job.VPacked + bh * vStride + (long)kb * dPad * bkMax);
                         }
                     }
@@ -105,7 +106,9 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         float* rowMax = ot + (long)QueryBlock * dPad, rowSum = rowMax + QueryBlock, corr = rowSum + QueryBlock;
         new Span<float>(rowMax, qPanels * nr).Fill(float.NegativeInfinity);
         new Span<float>(rowSum, qPanels * nr).Clear();
-        GemmPacking.PackB(true, (float*)job.Q + ((long)bh * tq + q0) * d, d, 0, 0, d, bq, nr, qp);
+        var ops = job.Operands;
+        int ldq = ops.QLayout.RowStride, ldo = ops.OutLayout.RowStride;
+        GemmPacking.PackB(true, (float*)ops.Q + ops.QLayout.HeadStart(bh, job.Heads) + (long)q0 * ldq, ldq, 0, 0, d, bq, nr, qp);
         float* kPacked = (float*)job.KPacked + bh * job.KStride, vPacked = (float*)job.VPacked + bh * job.VStride;
 
         int kEnd = job.Causal ? Math.Min(tk, q0 + bq) : tk;
@@ -138,7 +141,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         }
 
         // output = O^T / rowSum transposed back; lse = max + log(sum). Rows with nothing visible get 0 and -inf.
-        float* outBlock = (float*)job.Output + ((long)bh * tq + q0) * d;
+        float* outBlock = (float*)ops.Output + ops.OutLayout.HeadStart(bh, job.Heads) + (long)q0 * ldo;
         float* lse = (float*)job.Lse;
         for (int i = 0; i < bq; i++)
         {
@@ -146,7 +149,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
             float sum = rowSum[i];
             float inv = sum > 0 ? 1f / sum : 0f;
             float* oPanel = ot + (long)jq * dPad * nr + lane;
-            float* dst = outBlock + (long)i * d;
+            float* dst = outBlock + (long)i * ldo;
             for (int dim = 0; dim < d; dim++) dst[dim] = oPanel[dim * nr] * inv;
             if (lse != null) lse[(long)bh * tq + q0 + i] = sum > 0 ? rowMax[i] + MathF.Log(sum) : float.NegativeInfinity;
         }

@@ -55,7 +55,7 @@ public static unsafe class Gemm
             else
                 for (int bi = 0; bi < batch; bi++)
                     SplitOne(transA, m, n, k, alpha, a0 + bi * strideA, lda, new MatrixPackB(b0 + bi * strideB, ldb, transB),
-                        beta, c0 + bi * strideC, ldc, threads);
+                        beta, c0 + bi * strideC, ldc, threads, default(NoEpilogue));
         }
     }
 
@@ -74,6 +74,13 @@ public static unsafe class Gemm
     /// model's weight): the product reads B's panels in place. A is m x k row-major (not transposed).</summary>
     public static void SgemmPackedB(int m, int n, int k, float alpha, float[] a, int aOff, int lda, PackedMatrixB b,
         float beta, float[] c, int cOff, int ldc)
+        => SgemmPackedB(m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc, default(NoEpilogue));
+
+    /// <summary><see cref="SgemmPackedB(int, int, int, float, float[], int, int, PackedMatrixB, float, float[], int, int)"/>
+    /// followed by <paramref name="epilogue"/> on every element of C (applied block by block as each block of C is
+    /// final; <c>Apply</c> receives C positions relative to <paramref name="cOff"/>).</summary>
+    public static void SgemmPackedB<TEpilogue>(int m, int n, int k, float alpha, float[] a, int aOff, int lda, PackedMatrixB b,
+        float beta, float[] c, int cOff, int ldc, TEpilogue epilogue) where TEpilogue : struct, IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(a); ArgumentNullException.ThrowIfNull(b); ArgumentNullException.ThrowIfNull(c);
         if (b.K != k || b.N != n)
@@ -85,7 +92,11 @@ public static unsafe class Gemm
         CheckOperand("A", a, aOff, lda, m, k, 1, 0);
         CheckOperand("C", c, cOff, ldc, m, n, 1, 0);
         fixed (float* pa = a, pc = c)
-            WithPacker(false, m, n, k, alpha, pa + aOff, lda, new PrepackedB(b), beta, pc + cOff, ldc);
+        {
+            long work = (long)m * n * k;
+            SplitOne(false, m, n, k, alpha, pa + aOff, lda, new PrepackedB(b), beta, pc + cOff, ldc,
+                work < ParallelThreshold ? 1 : KernelThreading.MaxThreads, epilogue);
+        }
     }
 
     /// <summary>C = alpha * op(A) * B + beta * C with B produced by a packer (e.g. implicit im2col), multi-threaded
@@ -95,29 +106,35 @@ public static unsafe class Gemm
     {
         if (m == 0 || n == 0) return;
         long work = (long)m * n * k;
-        SplitOne(transA, m, n, k, alpha, a, lda, packB, beta, c, ldc, work < ParallelThreshold ? 1 : KernelThreading.MaxThreads);
+        SplitOne(transA, m, n, k, alpha, a, lda, packB, beta, c, ldc, work < ParallelThreshold ? 1 : KernelThreading.MaxThreads, default(NoEpilogue));
     }
 
-    private static void SplitOne<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
-        TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
+    private static void SplitOne<TPackB, TEpilogue>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TPackB b, float beta, float* c, int ldc, int threads, TEpilogue epilogue)
+        where TPackB : struct, IGemmPackB where TEpilogue : struct, IGemmEpilogue
     {
-        if (threads == 1) Region(transA, 0, m, 0, n, k, alpha, a, lda, b, beta, c, ldc);
-        else SplitParallel(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads);
+        if (threads == 1)
+        {
+            Region(transA, 0, m, 0, n, k, alpha, a, lda, b, beta, c, ldc);
+            epilogue.Apply(c, ldc, 0, m, 0, n);
+        }
+        else SplitParallel(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads, epilogue);
     }
 
     /// <summary>Separate from SplitOne so the single-threaded path allocates no closure. Narrow products (too few
     /// column panels for dynamic chunks) split statically by rows or columns, whichever the cost model prefers.</summary>
-    private static void SplitParallel<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
-        TPackB b, float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
+    private static void SplitParallel<TPackB, TEpilogue>(bool transA, int m, int n, int k, float alpha, float* a, int lda,
+        TPackB b, float beta, float* c, int ldc, int threads, TEpilogue epilogue)
+        where TPackB : struct, IGemmPackB where TEpilogue : struct, IGemmEpilogue
     {
         if (GemmTuning.SplitOverride == 0 && m <= GemmTuning.SharedAMaxRows)
         {
             // Wide enough for column chunks: shared A, dynamic chunks (see GemmParallel). Taller products stream
             // the whole shared A once per chunk from L3, where a static split that keeps its rows in L2 wins.
             if (UseVector512 && GemmParallel<Kernel512x8x32>.Suits(n, threads))
-            { GemmParallel<Kernel512x8x32>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads); return; }
+            { GemmParallel<Kernel512x8x32>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads, epilogue); return; }
             if (!UseVector512 && GemmParallel<Kernel256x6x16>.Suits(n, threads))
-            { GemmParallel<Kernel256x6x16>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads); return; }
+            { GemmParallel<Kernel256x6x16>.Run(transA, m, n, k, alpha, a, lda, b, beta, c, ldc, threads, epilogue); return; }
         }
         int nr = UseVector512 ? Kernel512x8x32.NR : Kernel256x6x16.NR;
         int mr = UseVector512 ? Kernel512x8x32.MR : Kernel256x6x16.MR;
@@ -132,8 +149,16 @@ public static unsafe class Gemm
         {
             int u0 = (int)((long)units * t / parts), u1 = (int)((long)units * (t + 1) / parts);
             int s = u0 * unit, e = Math.Min(extent, u1 * unit);
-            if (splitN) Region(transA, 0, m, s, e, k, alpha, a, lda, b, beta, c, ldc);
-            else Region(transA, s, e, 0, n, k, alpha, a, lda, b, beta, c, ldc);
+            if (splitN)
+            {
+                Region(transA, 0, m, s, e, k, alpha, a, lda, b, beta, c, ldc);
+                epilogue.Apply(c + s, ldc, 0, m, s, e - s);
+            }
+            else
+            {
+                Region(transA, s, e, 0, n, k, alpha, a, lda, b, beta, c, ldc);
+                epilogue.Apply(c + (long)s * ldc, ldc, s, e - s, 0, n);
+            }
         });
     }
 

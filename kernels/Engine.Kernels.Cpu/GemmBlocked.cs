@@ -15,7 +15,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         float* a, int lda, TPackB packB, float beta, float* c, int ldc) where TPackB : struct, IGemmPackB
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kcMax = Math.Min(TKernel.KC, k);
+        int kcMax = packB.DepthBlock > 0 ? packB.DepthBlock : Math.Min(TKernel.KC, k);
         int mcMax = Math.Min(TKernel.MC, RoundUp(m1 - m0, mr));
         // Few rows (one MC block, e.g. convolutions with 64 output channels): pack all of A once up front, which
         // lets the column block shrink until packed B stays in L2 without re-packing A per column block.

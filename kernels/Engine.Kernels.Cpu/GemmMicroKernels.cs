@@ -35,6 +35,12 @@ internal static class GemmTuning
     /// <summary>Tallest product the shared-A scheduler takes (measured: ahead up to ~1000 rows, 10 % behind the static
     /// split at 3880 rows, e.g. a batch-8 ViT at 352 px).</summary>
     public static int SharedAMaxRows = 1024;
+    /// <summary>Software-prefetch the next B micro-panel while the current one is in use (multi-threaded driver).</summary>
+    public static bool PrefetchNextB = true;
+    /// <summary>Column chunks per worker in the multi-threaded driver.</summary>
+    public static int ChunksPerWorker = 4;
+    /// <summary>K-block depth of a B packed ahead of time (<see cref="PackedMatrixB"/>).</summary>
+    public static int KcPrepacked = 384;
     /// <summary>Benchmark hook: 0 = choose the multi-threaded split by cost model, 1 = by columns, 2 = by rows.</summary>
     public static int SplitOverride;
 }

@@ -12,6 +12,9 @@ internal unsafe interface IGemmPackB
 
     /// <summary>Rough cost of packing one element, in multiply-add equivalents (used to choose thread splits).</summary>
     double CostPerElement { get; }
+
+    /// <summary>The K-block depth the driver must use (B packed ahead of time with it), or 0 for the driver's own.</summary>
+    int DepthBlock => 0;
 }
 
 /// <summary>A stored row-major matrix B (or B^T).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace Engine.Kernels.Cpu;
 
 /// <summary>The multi-threaded GEMM for one matrix: all of op(A) is packed once (its row panels split over the
@@ -8,16 +10,16 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
 {
     /// <summary>Column chunks wanted per worker: enough to balance a late worker, few enough that each chunk's packed
     /// B panel is long (packing cost per element falls with chunk width).</summary>
-    private const int ChunksPerWorker = 4;
+    private static int ChunksPerWorker => GemmTuning.ChunksPerWorker;
 
     /// <summary>Whether this scheduler applies: enough column panels to give every worker several chunks.</summary>
     public static bool Suits(int n, int threads) => (n + TKernel.NR - 1) / TKernel.NR >= 2 * threads;
 
-    public static void Run<TPackB>(bool transA, int m, int n, int k, float alpha, float* a, int lda, TPackB packB,
-        float beta, float* c, int ldc, int threads) where TPackB : struct, IGemmPackB
+    public static void Run<TPackB, TEpilogue>(bool transA, int m, int n, int k, float alpha, float* a, int lda, TPackB packB,
+        float beta, float* c, int ldc, int threads, TEpilogue epilogue) where TPackB : struct, IGemmPackB where TEpilogue : struct, IGemmEpilogue
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        int kcMax = Math.Min(TKernel.KC, k);
+        int kcMax = packB.DepthBlock > 0 ? packB.DepthBlock : Math.Min(TKernel.KC, k);
         int mPad = RoundUp(m, mr);
         int rowPanels = mPad / mr;
         int panels = (n + nr - 1) / nr;
@@ -58,6 +60,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
                     MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, c + j0, ldc, nc, tile);
                 }
+                epilogue.Apply(c + j0, ldc, 0, m, j0, nc); // the chunk is final and still in cache
             }
         });
     }
@@ -75,8 +78,17 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = bp + (long)jr * kc;
+                // Pull the next B micro-panel towards L2 a few lines per micro-tile, so its first pass (straight from
+                // memory for a prepacked weight) does not stall the micro-kernel.
+                float* nextPanel = jr + nr < nc && GemmTuning.PrefetchNextB ? bPanel + (long)nr * kc : null;
+                int panelLines = kc * nr / 16, tiles = (mc + mr - 1) / mr, linesPerTile = (panelLines + tiles - 1) / tiles;
                 for (int ir = ic; ir < ic + mc; ir += mr)
                 {
+                    if (nextPanel != null && Sse.IsSupported)
+                    {
+                        int line0 = (ir - ic) / mr * linesPerTile, line1 = Math.Min(panelLines, line0 + linesPerTile);
+                        for (int line = line0; line < line1; line++) Sse.Prefetch1(nextPanel + line * 16);
+                    }
                     int rows = Math.Min(mr, m - ir);
                     float* aPanel = ap + ir / mr * panelStride;
                     float* cTile = c + (long)ir * ldc + jr;

@@ -20,6 +20,7 @@ internal sealed class OnnxPeerBenchmark
     private const int ImageSize = 224;
 
     private readonly PeerOptions _o;
+    private byte[] _onnx = Array.Empty<byte>();
     private readonly Action<string> _log;
 
     public OnnxPeerBenchmark(PeerOptions options, Action<string> log) { _o = options; _log = log; }
@@ -67,7 +68,8 @@ internal sealed class OnnxPeerBenchmark
         };
         sw.Restart();
         using var session = new InferenceSession(onnx, sessionOptions);
-        onnx = Array.Empty<byte>();
+        if (_o.ProfileRuns == 0) onnx = Array.Empty<byte>();
+        _onnx = onnx;
         _log($"ONNX Runtime session created in {sw.Elapsed.TotalSeconds:F1} s");
 
         double gflopPerImage = VitFlops.PerImage(config) / 1e9;
@@ -123,6 +125,8 @@ internal sealed class OnnxPeerBenchmark
         var (ours, ort) = InterleavedTiming.Run(() => Engine(), Ort, _o.Warmup, _o.Rounds, TimeSpan.FromMilliseconds(30),
             afterRound: () => peak = Math.Max(peak, FmaPeak.Burst(_o.Threads, 100)), log: m => _log($"batch {b}: {m}"));
 
+        if (_o.ProfileRuns > 0)
+            SideBySideProfile.Run(() => Engine(), _onnx, _o.Threads, s => s.Run(runOptions, inputNames, inputs, outputNames, outputs), _o.ProfileRuns, Console.Error);
         double Percent(double ms) => gflop / (ms / 1e3) / peak * 100;
         return new PeerCaseResult("vit-b16", c.ImageSize, b, _o.Threads, _o.Rounds,
             ours.BestMs, ours.MedianMs, ort.BestMs, ort.MedianMs, ours.BestMs / ort.BestMs,

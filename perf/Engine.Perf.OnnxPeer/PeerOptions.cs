@@ -14,9 +14,11 @@ internal sealed record PeerOptions
     public bool Json { get; init; }
     /// <summary>Also write the generated ONNX model here (for inspection with other tools).</summary>
     public string? OnnxPath { get; init; }
+    /// <summary>After timing, profile this many forwards of each side and print where the time goes (0 = off).</summary>
+    public int ProfileRuns { get; init; }
 
     public const string Usage =
-        "usage: Engine.Perf.OnnxPeer [--batch 1,8] [--rounds N] [--warmup N] [--threads N] [--seed N] [--json] [--save-onnx PATH]";
+        "usage: Engine.Perf.OnnxPeer [--batch 1,8] [--rounds N] [--warmup N] [--threads N] [--seed N] [--json] [--save-onnx PATH] [--profile N]";
 
     public static PeerOptions Parse(string[] args)
     {
@@ -35,6 +37,7 @@ internal sealed record PeerOptions
                 "--seed" => o with { Seed = int.TryParse(Value(), out int s) ? s : throw new ArgumentException($"--seed: '{args[i]}' is not an integer.") },
                 "--json" => o with { Json = true },
                 "--save-onnx" => o with { OnnxPath = Value() },
+                "--profile" => o with { ProfileRuns = Positive(Value()) },
                 "-h" or "--help" => throw new HelpRequested(),
                 _ => throw new ArgumentException($"unknown option '{a}'. {Usage}"),
             };

@@ -76,4 +76,101 @@ public class PackedLinearTests
         var e = Assert.Throws<ArgumentException>(() => Ops.Linear(Rand(8, 30, 21), w));
         Assert.Contains("does not end in 20", e.Message);
     }
+
+    /// <summary>The fused epilogue (bias, each activation kind, residual) gives the composition of the plain ops.</summary>
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(Engine.Backends.UnaryOp.QuickGelu, false)]
+    [InlineData(Engine.Backends.UnaryOp.Gelu, true)]
+    [InlineData(Engine.Backends.UnaryOp.Relu, true)]
+    [InlineData(Engine.Backends.UnaryOp.GeluTanh, false)]
+    public void FusedEpilogueMatchesComposedOps(Engine.Backends.UnaryOp? activation, bool withResidual)
+    {
+        var x = Rand(11, 2, 150, 96);
+        var w = Rand(12, 200, 96);
+        var b = Rand(13, 200);
+        var residual = withResidual ? Rand(14, 2, 150, 200) : null;
+        using var packed = PackedLinearWeight.TryPack(w)!;
+        using var _ = Tensor.NoGrad();
+        var expected = Ops.Linear(x, w, b);
+        if (activation is { } act) expected = Ops.Activate(expected, act);
+        if (residual is not null) expected = Ops.Add(residual, expected);
+        var actual = Ops.Linear(x, packed, b, activation, residual);
+        Assert.Equal(expected.Shape, actual.Shape);
+        Close(expected.ToArray(), actual.ToArray(), 1e-5, 1e-5, $"fused {activation} residual={withResidual}");
+        // The Linear module's fused forward takes the same path once packed, and composes the ops otherwise.
+        var layer = new Linear(96, 200);
+        layer.Weight.Value = w; layer.Bias!.Value = b;
+        var unpacked = layer.Forward(x, activation, residual).ToArray();
+        layer.PackForInference();
+        Close(unpacked, layer.Forward(x, activation, residual).ToArray(), 1e-5, 1e-5, "module fused vs composed");
+    }
+
+    [Fact]
+    public void FusedEpilogueRejectsNonActivationsAndMisshapedResiduals()
+    {
+        using var w = PackedLinearWeight.TryPack(Rand(6, 8, 20))!;
+        using var _ = Tensor.NoGrad();
+        Assert.Throws<ArgumentException>(() => Ops.Linear(Rand(8, 30, 20), w, null, Engine.Backends.UnaryOp.Exp, null));
+        var e = Assert.Throws<ArgumentException>(() => Ops.Linear(Rand(8, 30, 20), w, null, null, Rand(9, 30, 9)));
+        Assert.Contains("residual", e.Message);
+    }
+
+    /// <summary>q, k, v through one stacked GEMM: the same values as three Linear layers, refreshed when any of
+    /// their weights or biases changes, and not used while recording.</summary>
+    [Fact]
+    public void FusedLinearGroupMatchesItsLayersAndFollowsTheirUpdates()
+    {
+        var q = new Linear(64, 64, rng: new Random(1)); var k = new Linear(64, 32, rng: new Random(2)); var v = new Linear(64, 48, rng: new Random(3));
+        var group = new FusedLinearGroup(q, k, v);
+        var x = Rand(4, 3, 40, 64);
+        float[] Separate()
+        {
+            using var _ = Tensor.NoGrad();
+            return Ops.Cat(new[] { q.Forward(x), k.Forward(x), v.Forward(x) }, 2).ToArray();
+        }
+        using (Tensor.NoGrad()) Assert.Null(group.TryForward(x)); // not packed yet
+        group.Pack();
+        using (Tensor.NoGrad())
+        {
+            var fused = group.TryForward(x)!;
+            Assert.Equal(new[] { 3, 40, 144 }, fused.Shape);
+            Close(Separate(), fused.ToArray(), 1e-5, 1e-5, "stacked q/k/v");
+            Assert.Null(group.TryForward(Rand(5, 2, 64))); // few rows: the layers' own path
+        }
+        Assert.Null(group.TryForward(x)); // gradient recording: the layers' own path
+        // An in-place update of one bias (an optimiser step bumps its version) and a replaced weight are picked up.
+        var opt = new Engine.Nn.Optim.Sgd(new[] { ("b", k.Bias!) }, lr: 0.5);
+        k.Bias!.Value.Grad = Tensor.Full(1f, 32);
+        opt.Step();
+        v.Weight.Value = Rand(7, 48, 64);
+        using (Tensor.NoGrad()) Close(Separate(), group.TryForward(x)!.ToArray(), 1e-5, 1e-5, "after updates");
+        Assert.Throws<ArgumentException>(() => new FusedLinearGroup(q, new Linear(65, 8)));
+    }
+
+    /// <summary>At inference the fused attention reads head views of one [B, T, 3, H, D] projection in place and
+    /// returns its output as a [B, H, T, D] view of [B, T, H, D] memory; values equal the copied-operand path.</summary>
+    [Fact]
+    public void AttentionOnHeadViewsMatchesContiguousOperands()
+    {
+        int b = 2, t = 50, h = 3, d = 16;
+        var qkv = Rand(21, b, t, 3 * h * d);
+        var mask = Rand(22, b, 1, 1, t);
+        var heads = qkv.Reshape(b, t, 3, h, d).Permute(2, 0, 3, 1, 4);
+        Tensor expected;
+        using (Tensor.NoGrad())
+        {
+            var actual = Ops.ScaledDotProductAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), mask, scale: 0.3f);
+            Assert.Equal(new[] { b, h, t, d }, actual.Shape);
+            Assert.False(actual.IsContiguous);
+            Assert.True(actual.Transpose(1, 2).IsContiguous);
+            expected = Ops.ScaledDotProductAttention(heads.Select(0, 0).Contiguous(), heads.Select(0, 1).Contiguous(), heads.Select(0, 2).Contiguous(), mask, scale: 0.3f);
+            Close(expected.Contiguous().ToArray(), actual.Contiguous().ToArray(), 1e-6, 1e-5, "head views");
+        }
+        // With a tape the operands are copied (the backward needs them) and gradients flow as before.
+        var qg = RandGrad(23, b, h, t, d);
+        var y = Ops.ScaledDotProductAttention(qg, heads.Select(0, 1), heads.Select(0, 2), mask, scale: 0.3f);
+        Ops.Sum(y).Backward();
+        Assert.NotNull(qg.Grad);
+    }
 }

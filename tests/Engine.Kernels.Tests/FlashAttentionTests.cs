@@ -87,6 +87,55 @@ public class FlashAttentionTests
         }
     }
 
+    /// <summary>q, k and v read in place from one fused projection [B, T, 3, H, D] (q and kv of different lengths
+    /// from two such buffers) and the output written as [B, T, H, D]: the same values as the contiguous call.</summary>
+    [Theory]
+    [InlineData(2, 3, 197, 197, 64, false, MaskKind.None)]
+    [InlineData(2, 2, 37, 90, 16, true, MaskKind.Padding)]
+    [InlineData(1, 4, 130, 60, 24, false, MaskKind.Full)]
+    public void StridedLayoutsMatchContiguous(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
+    {
+        int bh = batch * heads, c = heads * d;
+        var fusedQ = TestData.Random(7 + batch * tq * 3 * c, 1, 2f);
+        var fusedKv = TestData.Random(batch * tk * 3 * c, 2, 2f);
+        // Contiguous copies [BH, T, D] of q (part 0 of fusedQ), k and v (parts 1 and 2 of fusedKv).
+        float[] Gather(float[] src, int off, int t, int part)
+        {
+            var dst = new float[bh * t * d];
+            for (int b = 0; b < batch; b++)
+                for (int h = 0; h < heads; h++)
+                    for (int i = 0; i < t; i++)
+                        Array.Copy(src, off + ((long)(b * t + i) * 3 + part) * c + h * d, dst, ((b * heads + h) * t + i) * d, d);
+            return dst;
+        }
+        var q = Gather(fusedQ, 7, tq, 0); var k = Gather(fusedKv, 0, tk, 1); var v = Gather(fusedKv, 0, tk, 2);
+        var mask = MakeMask(maskKind, batch, tq, tk);
+        float scale = 1f / MathF.Sqrt(d);
+        var expected = new float[bh * tq * d];
+        FlashAttention.Forward(bh, heads, tq, tk, d, scale, causal, q, 0, k, 0, v, 0, mask, expected, 0, null, 0);
+
+        var qLayout = new AttentionLayout((long)tq * 3 * c, d, 3 * c);
+        var kvLayout = new AttentionLayout((long)tk * 3 * c, d, 3 * c);
+        var outLayout = new AttentionLayout((long)tq * c, d, c);
+        var output = Enumerable.Repeat(float.NaN, 2 + batch * tq * c).ToArray();
+        FlashAttention.Forward(bh, heads, tq, tk, d, scale, causal, fusedQ, 7, qLayout, fusedKv, c, kvLayout, fusedKv, 2 * c, kvLayout,
+            mask, output, 2, outLayout, null, 0);
+        var actual = new float[bh * tq * d];
+        for (int b = 0; b < batch; b++)
+            for (int h = 0; h < heads; h++)
+                for (int i = 0; i < tq; i++)
+                    Array.Copy(output, 2 + (long)(b * tq + i) * c + h * d, actual, ((b * heads + h) * tq + i) * d, d);
+        TestData.AssertClose(expected, actual, 1e-6f, 1e-5f, "strided output");
+        Assert.True(float.IsNaN(output[0]) && float.IsNaN(output[1])); // nothing written before the output's offset
+
+        // A layout whose rows would overlap the next row's values, or that runs past the array, is refused.
+        Assert.Throws<ArgumentException>(() => FlashAttention.Forward(bh, heads, tq, tk, d, scale, causal, fusedQ, 7,
+            new AttentionLayout(qLayout.BatchStride, d, d - 1), fusedKv, c, kvLayout, fusedKv, 2 * c, kvLayout, mask, output, 2, outLayout, null, 0));
+        var ex = Assert.Throws<ArgumentException>(() => FlashAttention.Forward(bh, heads, tq, tk, d, scale, causal, fusedQ, 7, qLayout,
+            fusedKv, 3 * c, kvLayout, fusedKv, 2 * c, kvLayout, mask, output, 2, outLayout, null, 0));
+        Assert.Contains("k needs", ex.Message);
+    }
+
     [Fact]
     public void FullyMaskedRowGivesZeroOutputAndNegativeInfinityLse()
     {

@@ -137,6 +137,53 @@ public class GemmTests
         finally { KernelThreading.MaxThreads = saved; }
     }
 
+    /// <summary>Adds a position code to every element it is given and counts the visits (each must be exactly one).</summary>
+    private readonly unsafe struct MarkingEpilogue(float* visits, int n) : IGemmEpilogue
+    {
+        public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
+        {
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                {
+                    c[(long)i * ldc + j] += Code(row0 + i, col0 + j);
+                    visits[(long)(row0 + i) * n + col0 + j] += 1;
+                }
+        }
+
+        public static float Code(int row, int col) => row * 0.5f - col * 0.25f;
+    }
+
+    /// <summary>The epilogue sees every element of C exactly once, after the product is complete, at the right
+    /// position: the multi-threaded column-chunk driver, the static row/column splits and the single-threaded path.</summary>
+    [Theory]
+    [InlineData(197, 768, 300, 2)]   // shared-A column chunks
+    [InlineData(1100, 200, 450, 2)]  // taller than the shared-A limit: static split
+    [InlineData(300, 20, 100, 3)]    // too narrow for column chunks: static split
+    [InlineData(30, 50, 40, 1)]      // single thread
+    [InlineData(64, 64, 64, 2)]      // below the parallel threshold
+    public unsafe void EpilogueSeesEveryFinishedElementOnce(int m, int n, int k, int threads)
+    {
+        int saved = KernelThreading.MaxThreads;
+        KernelThreading.MaxThreads = threads;
+        try
+        {
+            var a = TestData.Random(m * k, 1);
+            var b = TestData.Random(n * k, 2);
+            using var packed = PackedMatrixB.Create(true, b, 0, k, k, n);
+            var expected = new float[m * n];
+            GemmReference.Sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, expected, 0, n);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) expected[i * n + j] += MarkingEpilogue.Code(i, j);
+            var actual = new float[1 + m * n];
+            var visits = new float[m * n];
+            fixed (float* pv = visits)
+                Gemm.SgemmPackedB(m, n, k, 1f, a, 0, k, packed, 0f, actual, 1, n, new MarkingEpilogue(pv, n));
+            Assert.All(visits, v => Assert.Equal(1f, v));
+            TestData.AssertClose(expected, actual.AsSpan(1), 1e-4f * MathF.Sqrt(k), 1e-4f, $"epilogue m={m} n={n} k={k} threads={threads}");
+        }
+        finally { KernelThreading.MaxThreads = saved; }
+    }
+
     [Fact]
     public void RejectsTooSmallArrays()
     {

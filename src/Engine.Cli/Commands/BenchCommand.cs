@@ -71,20 +71,23 @@ public sealed class BenchCommand : ICliCommand
         var n = IntOption("--n", "Columns of B and C.", 1024);
         var batch = IntOption("--batch", "Independent matrices per call.", 1);
         var transB = new Option<bool>("--trans-b") { Description = "Use B transposed (N x K storage)." };
+        var prepacked = new Option<bool>("--prepacked") { Description = "B packed once up front and read in place (as inference Linear weights are)." };
         var tensorCores = new Option<bool>("--tf32") { Description = "With a GPU device: the TF32 tensor-core path instead of fp32." };
         var threads = ThreadsOption();
         var json = JsonOption();
         var device = DeviceOption();
-        var cmd = new Command("gemm", "C = A * B on the GEMM kernel (CPU, or ILGPU with --device).") { m, k, n, batch, transB, tensorCores, threads, json, device };
+        var cmd = new Command("gemm", "C = A * B on the GEMM kernel (CPU, or ILGPU with --device).") { m, k, n, batch, transB, prepacked, tensorCores, threads, json, device };
         cmd.SetAction(p =>
         {
-            if (p.GetValue(device) != "cpu" && (p.GetValue(batch) != 1 || p.GetValue(transB)))
-                throw new ArgumentException("--batch and --trans-b are CPU-only options of `engine bench gemm`.");
+            if (p.GetValue(device) != "cpu" && (p.GetValue(batch) != 1 || p.GetValue(transB) || p.GetValue(prepacked)))
+                throw new ArgumentException("--batch, --trans-b and --prepacked are CPU-only options of `engine bench gemm`.");
+            if (p.GetValue(prepacked) && p.GetValue(batch) != 1)
+                throw new ArgumentException("--prepacked times one matrix: leave --batch at 1.");
             if (OnGpu(p, device, dev => GpuBench.GemmThroughput(dev, Positive(p.GetValue(m), "--m"), Positive(p.GetValue(k), "--k"),
                     Positive(p.GetValue(n), "--n"), p.GetValue(tensorCores) ? GemmPrecision.Tf32TensorCore : GemmPrecision.Fp32)))
                 return 0;
             Print(GemmBench.Run(Positive(p.GetValue(m), "--m"), Positive(p.GetValue(k), "--k"), Positive(p.GetValue(n), "--n"),
-                Positive(p.GetValue(threads), "--threads"), p.GetValue(transB), Positive(p.GetValue(batch), "--batch")), p.GetValue(json));
+                Positive(p.GetValue(threads), "--threads"), p.GetValue(transB), Positive(p.GetValue(batch), "--batch"), p.GetValue(prepacked)), p.GetValue(json));
             return 0;
         });
         return cmd;

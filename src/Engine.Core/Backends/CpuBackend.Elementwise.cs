@@ -28,7 +28,7 @@ public sealed partial class CpuBackend
         });
     }
 
-    private static void UnaryChunk(UnaryOp op, ReadOnlySpan<float> x, Span<float> y, float alpha, float beta)
+    internal static void UnaryChunk(UnaryOp op, ReadOnlySpan<float> x, Span<float> y, float alpha, float beta)
     {
         switch (op)
         {

@@ -153,6 +153,20 @@ public interface IBackend
                           Storage output, long outOffset, Storage logSumExp, long lseOffset)
         => throw new NotSupportedException("This backend has no fused attention.");
 
+    /// <summary>True when <see cref="AttentionForwardStrided"/> is implemented.</summary>
+    bool SupportsStridedAttention => false;
+
+    /// <summary>The inference form of <see cref="AttentionForward"/>: each operand's rows where its layout says (row t of
+    /// head h in batch b at offset + b*BatchStride + h*HeadStride + t*RowStride, D values contiguous), so q, k and v
+    /// are read in place from a fused projection and the output can be written as [B, T, H, D]; no log-sum-exp.</summary>
+    void AttentionForwardStrided(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
+                                 Storage q, long qOffset, Engine.Kernels.Cpu.AttentionLayout qLayout,
+                                 Storage k, long kOffset, Engine.Kernels.Cpu.AttentionLayout kLayout,
+                                 Storage v, long vOffset, Engine.Kernels.Cpu.AttentionLayout vLayout,
+                                 Storage? mask, long maskOffset, long maskBatchStride, long maskHeadStride, long maskRowStride,
+                                 Storage output, long outOffset, Engine.Kernels.Cpu.AttentionLayout outLayout)
+        => throw new NotSupportedException("This backend has no strided fused attention.");
+
     /// <summary>dQ, dK, dV (overwritten) from dOut, recomputing probabilities from logSumExp.</summary>
     void AttentionBackward(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
                            Storage q, long qOffset, Storage k, long kOffset, Storage v, long vOffset,

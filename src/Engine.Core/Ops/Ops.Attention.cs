@@ -45,7 +45,6 @@ public static partial class Ops
         int d = q.Shape[^1], tq = q.Shape[^2], tk = k.Shape[^2];
         int heads = q.Rank == 4 ? q.Shape[1] : 1;
         int bh = Prod(q.Shape, 0, q.Rank - 2);
-        var qc = Raw(q); var kc = Raw(k); var vc = Raw(v);
         Tensor? mc = null; long mbs = 0, mhs = 0, mrs = 0;
         if (mask is not null)
         {
@@ -61,6 +60,31 @@ public static partial class Ops
             mbs = mc.Shape[0] == 1 ? 0 : (long)mH * mQ * tk;
         }
         var be = BackendOf(q);
+        if (!(Engine.Autograd.GradMode.IsEnabled && (q.RequiresGrad || k.RequiresGrad || v.RequiresGrad)) && be.SupportsStridedAttention
+            && InPlaceLayout(q) is { } ql && InPlaceLayout(k) is { } kl && InPlaceLayout(v) is { } vl)
+        {
+            // Inference: q, k and v are read where they are (e.g. head views of one fused projection), and the output
+            // is written as [B, T, H, D] and returned as its [B, H, T, D] view, so the usual transpose back to
+            // [B, T, H*D] is free.
+            Tensor yOut, yView;
+            Engine.Kernels.Cpu.AttentionLayout ol;
+            if (q.Rank == 4)
+            {
+                yOut = NewF32(q.Device, new[] { q.Shape[0], tq, heads, d });
+                yView = yOut.Transpose(1, 2);
+                ol = new((long)tq * heads * d, d, heads * d);
+            }
+            else
+            {
+                yOut = yView = NewF32(q.Device, Copy(q.Shape));
+                ol = Engine.Kernels.Cpu.AttentionLayout.Contiguous(1, tq, d);
+            }
+            be.AttentionForwardStrided(bh, heads, tq, tk, d, scale, causal, q.Storage, q.Offset, ql, k.Storage, k.Offset, kl, v.Storage, v.Offset, vl,
+                mc?.Storage, mc?.Offset ?? 0, mbs, mhs, mrs, yOut.Storage, yOut.Offset, ol);
+            if (mc is not null && mask is not null) ReleaseTemp(mc, mask, yView);
+            return yView;
+        }
+        var qc = Raw(q); var kc = Raw(k); var vc = Raw(v);
         var y = NewF32(q.Device, Copy(q.Shape));
         var lse = NewF32(q.Device, new[] { bh, tq });
         be.AttentionForward(bh, heads, tq, tk, d, scale, causal, qc.Storage, qc.Offset, kc.Storage, kc.Offset, vc.Storage, vc.Offset,
@@ -77,6 +101,18 @@ public static partial class Ops
         ReleaseTemp(qc, q, y); ReleaseTemp(kc, k, y); ReleaseTemp(vc, v, y);
         if (mc is not null && mask is not null) ReleaseTemp(mc, mask, y);
         return y;
+    }
+
+    /// <summary>The rows of a [B, H, T, D] or [BH, T, D] operand as an attention layout, when its head dim is contiguous
+    /// and rows do not overlap; null when it has to be copied first.</summary>
+    private static Engine.Kernels.Cpu.AttentionLayout? InPlaceLayout(Tensor t)
+    {
+        var st = t.Strides;
+        int d = t.Shape[^1];
+        if (st[^1] != 1 && d > 1) return null;
+        long row = st[^2], head = t.Rank == 4 ? st[1] : 0, batch = st[0];
+        if (row < d || row > int.MaxValue || head < 0 || batch < 0) return null;
+        return new Engine.Kernels.Cpu.AttentionLayout(batch, head, (int)row);
     }
 
     /// <summary>[tq, tk] additive mask with -inf where key index > query index (top-left aligned, like PyTorch).</summary>

@@ -102,6 +102,20 @@ public static partial class Ops
     /// <summary>x * sigmoid(1.702 x) (OpenAI CLIP).</summary>
     public static Tensor QuickGelu(Tensor a) => UnaryOpWithGrad(UnaryOp.QuickGelu, a, "quick_gelu");
 
+    /// <summary>The activations a fused Linear epilogue can apply, by kind: Relu, Gelu, GeluTanh, QuickGelu, Sigmoid, Tanh.</summary>
+    public static Tensor Activate(Tensor a, UnaryOp activation) => activation switch
+    {
+        UnaryOp.Relu => Relu(a),
+        UnaryOp.Gelu => Gelu(a),
+        UnaryOp.GeluTanh => GeluTanh(a),
+        UnaryOp.QuickGelu => QuickGelu(a),
+        UnaryOp.Sigmoid => Sigmoid(a),
+        UnaryOp.Tanh => Tanh(a),
+        _ => throw new ArgumentException($"Activate: {activation} is not an activation (Relu, Gelu, GeluTanh, QuickGelu, Sigmoid, Tanh)."),
+    };
+
+    internal static bool IsActivation(UnaryOp op) => op is UnaryOp.Relu or UnaryOp.Gelu or UnaryOp.GeluTanh or UnaryOp.QuickGelu or UnaryOp.Sigmoid or UnaryOp.Tanh;
+
     public static Tensor Clamp(Tensor a, float min, float max)
     {
         if (min > max) throw new ArgumentException($"Clamp: min {min} is greater than max {max}.");

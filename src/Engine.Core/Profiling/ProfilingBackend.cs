@@ -265,6 +265,20 @@ public sealed class ProfilingBackend : IBackend
         Record(Shaped("attention", () => $"{batchHeads}x{tq}x{tk}x{d}"), t, AttnFlops(batchHeads, tq, tk, d, causal));
     }
 
+    public bool SupportsStridedAttention => _inner.SupportsStridedAttention;
+
+    public void AttentionForwardStrided(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
+        Storage q, long qOffset, Engine.Kernels.Cpu.AttentionLayout qLayout, Storage k, long kOffset, Engine.Kernels.Cpu.AttentionLayout kLayout,
+        Storage v, long vOffset, Engine.Kernels.Cpu.AttentionLayout vLayout,
+        Storage? mask, long maskOffset, long maskBatchStride, long maskHeadStride, long maskRowStride,
+        Storage output, long outOffset, Engine.Kernels.Cpu.AttentionLayout outLayout)
+    {
+        long t = Now;
+        _inner.AttentionForwardStrided(batchHeads, heads, tq, tk, d, scale, causal, q, qOffset, qLayout, k, kOffset, kLayout, v, vOffset, vLayout,
+            mask, maskOffset, maskBatchStride, maskHeadStride, maskRowStride, output, outOffset, outLayout);
+        Record(Shaped("attention", () => $"{batchHeads}x{tq}x{tk}x{d}"), t, AttnFlops(batchHeads, tq, tk, d, causal));
+    }
+
     public void AttentionBackward(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal, Storage q, long qOffset, Storage k, long kOffset, Storage v, long vOffset,
         Storage? mask, long maskOffset, long maskBatchStride, long maskHeadStride, long maskRowStride, Storage output, long outOffset, Storage logSumExp, long lseOffset,
         Storage dOut, long dOutOffset, Storage dQ, long dQOffset, Storage dK, long dKOffset, Storage dV, long dVOffset)

@@ -23,7 +23,7 @@ public sealed class TimmBlock : Module
     {
         // Inference: the block's temporaries go back to the buffer pool when it returns (no-op while recording).
         using var scope = TensorScope.Begin();
-        var h = Ops.Add(x, Attn.Forward(Norm1.Forward(x)));
-        return scope.Keep(Ops.Add(h, Mlp.Forward(Norm2.Forward(h))));
+        var h = Attn.Forward(Norm1.Forward(x), residual: x);
+        return scope.Keep(Mlp.Forward(Norm2.Forward(h), residual: h));
     }
 }

@@ -14,5 +14,8 @@ public sealed class TimmMlp : Module
     public Linear Fc1 { get; }
     public Linear Fc2 { get; }
 
-    public Tensor Forward(Tensor x) => Fc2.Forward(Ops.Gelu(Fc1.Forward(x)));
+    public Tensor Forward(Tensor x) => Forward(x, null);
+
+    /// <summary>fc2(gelu(fc1(x))) + residual, the activation and residual inside the GEMMs at inference.</summary>
+    public Tensor Forward(Tensor x, Tensor? residual) => Fc2.Forward(Fc1.Forward(x, Engine.Backends.UnaryOp.Gelu, null), null, residual);
 }

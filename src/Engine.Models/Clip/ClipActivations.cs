@@ -1,3 +1,5 @@
+using Engine.Backends;
+
 namespace Engine.Models.Clip;
 
 /// <summary>transformers' ACT2FN names used by CLIP-style configs.</summary>
@@ -5,14 +7,21 @@ public static class ClipActivations
 {
     private static readonly string[] Known = { "quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh", "relu" };
 
-    public static Func<Tensor, Tensor> Get(string name) => name switch
+    /// <summary>The activation kind for a config name (what a fused Linear epilogue applies).</summary>
+    public static UnaryOp Kind(string name) => name switch
     {
-        "quick_gelu" => Ops.QuickGelu,
-        "gelu" => Ops.Gelu,
-        "gelu_new" or "gelu_pytorch_tanh" => Ops.GeluTanh,
-        "relu" => Ops.Relu,
+        "quick_gelu" => UnaryOp.QuickGelu,
+        "gelu" => UnaryOp.Gelu,
+        "gelu_new" or "gelu_pytorch_tanh" => UnaryOp.GeluTanh,
+        "relu" => UnaryOp.Relu,
         _ => throw new NotSupportedException($"Activation '{name}' is not supported (known: {string.Join(", ", Known)})."),
     };
+
+    public static Func<Tensor, Tensor> Get(string name)
+    {
+        var kind = Kind(name);
+        return x => Ops.Activate(x, kind);
+    }
 
     public static void Check(string name, string source)
     {

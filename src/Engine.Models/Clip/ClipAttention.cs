@@ -19,7 +19,13 @@ public sealed class ClipAttention : Module
         VProj = Add("v_proj", new Linear(hidden, hidden, rng: rng));
         QProj = Add("q_proj", new Linear(hidden, hidden, rng: rng));
         OutProj = Add("out_proj", new Linear(hidden, hidden, rng: rng));
+        _qkv = new FusedLinearGroup(QProj, KProj, VProj);
     }
+
+    /// <summary>q, k and v as one GEMM at inference (packed with the layers' weights).</summary>
+    private readonly FusedLinearGroup _qkv;
+
+    protected override void OnPackForInference() => _qkv.Pack();
 
     public int Hidden { get; }
     public int Heads { get; }
@@ -34,8 +40,21 @@ public sealed class ClipAttention : Module
     /// <param name="additiveMask">null or broadcastable to [B, heads, T, T] (0 = attend, large negative = masked).</param>
     /// <param name="probs">attention probabilities [B, heads, T, T] when <paramref name="wantProbs"/>, else null.</param>
     public Tensor Forward(Tensor x, Tensor? additiveMask, bool wantProbs, out Tensor? probs)
+        => Forward(x, additiveMask, wantProbs, out probs, null);
+
+    /// <param name="residual">added to the output projection (inside its GEMM at inference with packed weights).</param>
+    public Tensor Forward(Tensor x, Tensor? additiveMask, bool wantProbs, out Tensor? probs, Tensor? residual)
     {
         int b = x.Shape[0], t = x.Shape[1];
+        if (!wantProbs && _qkv.TryForward(x) is { } qkv)
+        {
+            // Inference: [B, T, 3C] -> q, k, v head views [B, H, T, D] read in place by the attention kernel, whose
+            // output comes back as a view of [B, T, H, D] (so the reshape below copies nothing).
+            var heads = qkv.Reshape(b, t, 3, Heads, HeadDim).Permute(2, 0, 3, 1, 4);
+            probs = null;
+            var ctx = Ops.ScaledDotProductAttention(heads.Select(0, 0), heads.Select(0, 1), heads.Select(0, 2), additiveMask, causal: false, scale: Scale);
+            return OutProj.Forward(ctx.Transpose(1, 2).Reshape(b, t, Hidden), null, residual);
+        }
         // [B, T, C] -> [B, H, T, D]
         var qp = QProj.Forward(x);
         var k = KProj.Forward(x).Reshape(b, t, Heads, HeadDim).Transpose(1, 2);
@@ -57,6 +76,6 @@ public sealed class ClipAttention : Module
             o = Ops.ScaledDotProductAttention(q, k, v, additiveMask, causal: false, scale: Scale);
         }
         o = o.Transpose(1, 2).Reshape(b, t, Hidden);
-        return OutProj.Forward(o);
+        return OutProj.Forward(o, null, residual);
     }
 }

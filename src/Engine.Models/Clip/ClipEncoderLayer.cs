@@ -23,8 +23,8 @@ public sealed class ClipEncoderLayer : Module
     {
         // Inference: the layer's temporaries go back to the buffer pool when it returns (no-op while recording).
         using var scope = TensorScope.Begin();
-        var h = Ops.Add(x, SelfAttn.Forward(LayerNorm1.Forward(x), additiveMask, wantProbs, out probs));
+        var h = SelfAttn.Forward(LayerNorm1.Forward(x), additiveMask, wantProbs, out probs, residual: x);
         scope.KeepIfAny(probs);
-        return scope.Keep(Ops.Add(h, Mlp.Forward(LayerNorm2.Forward(h))));
+        return scope.Keep(Mlp.Forward(LayerNorm2.Forward(h), residual: h));
     }
 }

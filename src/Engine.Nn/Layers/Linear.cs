@@ -18,22 +18,30 @@ public sealed class Linear : Module
     public Parameter? Bias { get; }
 
     /// <summary>Rows above which the packed weight pays off; fewer rows stream the weight unpacked (SkinnyGemm).</summary>
-    private const int PackedMinRows = 16;
+    internal const int PackedMinRows = 16;
 
     private PackedLinearWeight? _packed;
     private Tensor? _packedFrom;
     private int _packedVersion;
     private readonly object _packGate = new();
 
-    public Tensor Forward(Tensor x)
+    public Tensor Forward(Tensor x) => Forward(x, null, null);
+
+    /// <summary>activation(x W^T + b) + residual (residual: the output's shape). With a packed weight at inference the
+    /// GEMM applies all three to each finished block of the output (<see cref="Ops.Linear(Tensor, PackedLinearWeight, Tensor?, Engine.Backends.UnaryOp?, Tensor?)"/>);
+    /// otherwise it is the composition of the recorded ops.</summary>
+    public Tensor Forward(Tensor x, Engine.Backends.UnaryOp? activation, Tensor? residual)
     {
         var packed = _packed;
-        if (packed is not null && !Engine.Autograd.GradMode.IsEnabled && x.Device.Kind == DeviceKind.Cpu && x.Rank >= 1 && x.Numel / Math.Max(1, x.Shape[^1]) > PackedMinRows)
+        if (packed is not null && !Engine.Autograd.GradMode.IsEnabled && x.Device.Kind == DeviceKind.Cpu && x.Rank >= 1 && x.Numel / Math.Max(1, x.Shape[^1]) > PackedMinRows
+            && (residual is null || residual.Device.Kind == DeviceKind.Cpu))
         {
             if (!PackedIsCurrent()) packed = Repack(); // the weight was replaced or updated since it was packed
-            if (packed is not null) return Ops.Linear(x, packed, Bias?.Value);
+            if (packed is not null) return Ops.Linear(x, packed, Bias?.Value, activation, residual);
         }
-        return Ops.Linear(x, Weight.Value, Bias?.Value);
+        var y = Ops.Linear(x, Weight.Value, Bias?.Value);
+        if (activation is { } act) y = Ops.Activate(y, act);
+        return residual is null ? y : Ops.Add(residual, y);
     }
 
     protected override void OnPackForInference() => Repack();
