@@ -29,6 +29,8 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         public required nint VPacked { get; init; }
         public required long KStride { get; init; }
         public required long VStride { get; init; }
+        public required int QBlock { get; init; }
+        public required int KBlock { get; init; }
     }
 
     public static void Run(int batchHeads, int heads, int tq, int tk, int d, float scale, bool causal,
@@ -36,7 +38,10 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
     {
         float* k = (float*)operands.K, v = (float*)operands.V;
         int ldk = operands.KLayout.RowStride, ldv = operands.VLayout.RowStride;
-        int mr = TKernel.MR, nr = TKernel.NR, bq = QueryBlock, bkMax = KeyBlock;
+        int mr = TKernel.MR, nr = TKernel.NR;
+        // Blocks evened out over the sequence: 485 keys as 5 x 102 rather than 5 x 96 + 5, whose last block would pay
+        // a whole block's softmax and rescaling for five keys.
+        int bq = Balanced(tq, QueryBlock, nr), bkMax = Balanced(tk, KeyBlock, mr);
         int dPad = RoundUp(d, mr);
         int kBlocks = (tk + bkMax - 1) / bkMax, qBlocks = (tq + bq - 1) / bq;
         long kStride = (long)RoundUp(tk, mr) * d + 16, vStride = (long)kBlocks * dPad * bkMax + 16;
@@ -51,7 +56,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 {
                     Heads = heads, Tq = tq, Tk = tk, D = d, Scale = scale, Causal = causal, Mask = mask,
                     MaskValues = (nint)maskValues, Operands = operands, Lse = (nint)lse,
-                    KPacked = (nint)pp, VPacked = (nint)(pp + batchHeads * kStride), KStride = kStride, VStride = vStride,
+                    KPacked = (nint)pp, VPacked = (nint)(pp + batchHeads * kStride), KStride = kStride, VStride = vStride, QBlock = bq, KBlock = bkMax,
                 };
                 long flops = 4L * batchHeads * tq * tk * d;
                 int packWorkers = flops < (1 << 20) ? 1 : Math.Min(KernelThreading.MaxThreads, batchHeads);
@@ -96,14 +101,14 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void QueryBlockTask(in Job job, int bh, int qb, float* scratch)
     {
-        int mr = TKernel.MR, nr = TKernel.NR, bkMax = KeyBlock, d = job.D, tq = job.Tq, tk = job.Tk;
+        int mr = TKernel.MR, nr = TKernel.NR, bkMax = job.KBlock, qBlock = job.QBlock, d = job.D, tq = job.Tq, tk = job.Tk;
         int dPad = RoundUp(d, mr);
-        int q0 = qb * QueryBlock, bq = Math.Min(QueryBlock, tq - q0);
+        int q0 = qb * qBlock, bq = Math.Min(qBlock, tq - q0);
         int qPanels = (bq + nr - 1) / nr, dPanels = dPad / mr;
         float* qp = scratch;                              // Q^T panels: qPanels x d x nr
-        float* st = qp + (long)QueryBlock * d + 16;       // S^T / P^T panels: qPanels x bkMax x nr
-        float* ot = st + (long)QueryBlock * bkMax;        // O^T panels: qPanels x dPad x nr
-        float* rowMax = ot + (long)QueryBlock * dPad, rowSum = rowMax + QueryBlock, corr = rowSum + QueryBlock;
+        float* st = qp + (long)qBlock * d + 16;           // S^T / P^T panels: qPanels x bkMax x nr
+        float* ot = st + (long)qBlock * bkMax;            // O^T panels: qPanels x dPad x nr
+        float* rowMax = ot + (long)qBlock * dPad, rowSum = rowMax + qBlock, corr = rowSum + qBlock;
         new Span<float>(rowMax, qPanels * nr).Fill(float.NegativeInfinity);
         new Span<float>(rowSum, qPanels * nr).Clear();
         var ops = job.Operands;
@@ -224,4 +229,12 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
+
+    /// <summary>Block length near <paramref name="target"/> (at most 1.5x) that splits <paramref name="extent"/> evenly,
+    /// rounded up to a multiple of the tile size.</summary>
+    private static int Balanced(int extent, int target, int multiple)
+    {
+        int blocks = Math.Max(1, (int)Math.Round((double)extent / target, MidpointRounding.AwayFromZero));
+        return RoundUp((extent + blocks - 1) / blocks, multiple);
+    }
 }
