@@ -40,11 +40,8 @@ internal static class GemmPeer
             cur = g.Node("MatMul", new[] { cur, w }, $"y{i}");
         }
         g.Output(cur, m, k);
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
+        // Without spinning workers (see OnnxPeerBenchmark: ORT's spinning threads slow the engine's next run).
+        using var options = OnnxPeerBenchmark.OrtOptions(threads, spinning: false);
         using var session = new InferenceSession(g.ToModelBytes(VitOnnxExport.IrVersion, VitOnnxExport.Opset, "Engine.Perf.OnnxPeer", "matmul_chain"), options);
         var theirs = new float[m * k];
         using var input = OrtValue.CreateTensorValueFromMemory(x0, new long[] { m, k });

@@ -26,12 +26,9 @@ internal static class SideBySideProfile
         OpProfiler.Reset();
 
         string prefix = Path.Combine(Path.GetTempPath(), $"ort-peer-profile-{Environment.ProcessId}");
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            EnableProfiling = true, ProfileOutputPathPrefix = prefix,
-        };
+        using var options = OnnxPeerBenchmark.OrtOptions(threads, spinning: true);
+        options.EnableProfiling = true;
+        options.ProfileOutputPathPrefix = prefix;
         string file;
         double ortMs;
         using (var session = new InferenceSession(onnxModel, options))
