@@ -70,7 +70,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     private static void MultiplyChunk(int m, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, float* c, int ldc,
         int nc, float* tile)
     {
-        int mr = TKernel.MR, nr = TKernel.NR, mcMax = RoundUp(TKernel.MC, mr);
+        int mr = TKernel.MR, nr = TKernel.NR, mcMax = RoundUp(GemmTuning.McSharedA, mr);
         for (int ic = 0; ic < m; ic += mcMax)
         {
             int mc = Math.Min(mcMax, m - ic);

@@ -12,20 +12,21 @@ internal sealed record SideTiming(double BestMs, double MedianMs, IReadOnlyList<
 /// </summary>
 internal static class InterleavedTiming
 {
+    /// <summary>One side of the comparison and the untimed pause before each of its runs.</summary>
+    public sealed record Side(Action Step, TimeSpan PauseBefore);
+
     /// <param name="afterRound">untimed work after each round (the FMA-peak samples that share the same period).</param>
-    public static (SideTiming A, SideTiming B) Run(Action a, Action b, int warmup, int rounds, TimeSpan pause, Action? afterRound = null, Action<string>? log = null)
+    public static SideTiming[] Run(IReadOnlyList<Side> sides, int warmup, int rounds, Action? afterRound = null, Action<string>? log = null)
     {
-        for (int i = 0; i < warmup; i++) { a(); b(); }
-        var ta = new List<double>(rounds);
-        var tb = new List<double>(rounds);
+        for (int i = 0; i < warmup; i++) foreach (var side in sides) side.Step();
+        var times = sides.Select(_ => new List<double>(rounds)).ToArray();
         for (int r = 0; r < rounds; r++)
         {
-            ta.Add(TimeOnce(a, pause));
-            tb.Add(TimeOnce(b, pause));
-            log?.Invoke($"round {r + 1}/{rounds}: {ta[^1]:F1} ms vs {tb[^1]:F1} ms");
+            for (int s = 0; s < sides.Count; s++) times[s].Add(TimeOnce(sides[s].Step, sides[s].PauseBefore));
+            log?.Invoke($"round {r + 1}/{rounds}: " + string.Join(" vs ", times.Select(t => $"{t[^1]:F1} ms")));
             afterRound?.Invoke();
         }
-        return (Summarise(ta), Summarise(tb));
+        return times.Select(Summarise).ToArray();
     }
 
     private static double TimeOnce(Action step, TimeSpan pause)

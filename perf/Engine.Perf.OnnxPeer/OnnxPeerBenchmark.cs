@@ -73,11 +73,10 @@ internal sealed class OnnxPeerBenchmark
         _log($"ONNX model: opset {VitOnnxExport.Opset}, {nodes} nodes, {onnx.Length / 1048576.0:F1} MiB, written in {sw.Elapsed.TotalSeconds:F1} s");
         if (_o.OnnxPath is not null) { File.WriteAllBytes(_o.OnnxPath, onnx); _log($"saved {_o.OnnxPath}"); }
 
-        // Two sessions of the same model: the interleaved rounds use ORT with its worker threads blocking as soon as a
-        // run ends ("session.intra_op.allow_spinning" = 0), because with spinning allowed ORT's idle workers kept
-        // taking CPU from the engine's next run even after a 30 ms pause (our GEMMs measured ~25 % slower right after
-        // an ORT run), while ORT's own time hardly changes. ORT's default (spinning) configuration is then timed on its
-        // own, and the better of the two ORT configurations is the reference.
+        // Two sessions of the same model, both timed in every round: ORT with its worker threads blocking as soon as a
+        // run ends ("session.intra_op.allow_spinning" = 0) and ORT's default configuration (spinning workers); the
+        // better of the two is the reference. The engine's run comes 300 ms after the spinning session's: ORT's idle
+        // spinning workers took CPU from an engine run started 30 ms after it (our GEMMs measured ~25 % slower).
         using var sessionOptions = OrtOptions(threads, spinning: false);
         using var spinningOptions = OrtOptions(threads, spinning: true);
         sw.Restart();
@@ -138,23 +137,19 @@ internal sealed class OnnxPeerBenchmark
         _log($"batch {b}: timing {_o.Rounds} interleaved rounds after {_o.Warmup} warm-up run(s) per side ...");
         // The peak is sampled between rounds too: on a shared machine a single up-front measurement can land in a busy
         // moment and understate it (then both sides would show more than 100% of "peak").
-        var (ours, ort) = InterleavedTiming.Run(() => Engine(), Ort, _o.Warmup, _o.Rounds, TimeSpan.FromMilliseconds(30),
-            afterRound: () => peak = Math.Max(peak, FmaPeak.Burst(_o.Threads, 100)), log: m => _log($"batch {b}: {m}"));
-
-        // ORT's default configuration (spinning workers), timed alone: no engine run follows it within the rounds.
+        // Rounds of three runs: the engine, ORT without spinning workers, ORT in its default configuration (spinning
+        // workers). The engine's run waits 300 ms after the spinning ORT run, so ORT's idle spinning is over.
         void OrtSpinning() => _spinningSession!.Run(runOptions, inputNames, inputs, outputNames, outputs);
-        for (int i = 0; i < _o.Warmup; i++) OrtSpinning();
-        var spinningRuns = new List<double>();
-        for (int r = 0; r < _o.Rounds; r++)
-        {
-            Thread.Sleep(30);
-            var t0 = Stopwatch.GetTimestamp();
-            OrtSpinning();
-            spinningRuns.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        }
-        spinningRuns.Sort();
-        double spinningBest = spinningRuns[0], spinningMedian = spinningRuns[spinningRuns.Count / 2];
-        _log($"batch {b}: onnxruntime with spinning workers, alone: best {spinningBest:F1} ms, median {spinningMedian:F1} ms");
+        var timings = InterleavedTiming.Run(new InterleavedTiming.Side[]
+            {
+                new(() => Engine(), TimeSpan.FromMilliseconds(300)),
+                new(Ort, TimeSpan.FromMilliseconds(30)),
+                new(OrtSpinning, TimeSpan.FromMilliseconds(30)),
+            }, _o.Warmup, _o.Rounds,
+            afterRound: () => peak = Math.Max(peak, FmaPeak.Burst(_o.Threads, 100)), log: m => _log($"batch {b}: {m}"));
+        var (ours, ort, ortSpinning) = (timings[0], timings[1], timings[2]);
+
+        double spinningBest = ortSpinning.BestMs, spinningMedian = ortSpinning.MedianMs;
         bool spinningWins = spinningBest < ort.BestMs;
         double ortBest = spinningWins ? spinningBest : ort.BestMs, ortMedian = spinningWins ? spinningMedian : ort.MedianMs;
 

@@ -8,11 +8,11 @@ internal sealed record PeerCaseResult(
     double MaxRelDiffLastHidden, double MaxRelDiffImageEmbeds, string OrtVersion,
     double OrtNoSpinBestMs, double OrtNoSpinMedianMs, double OrtSpinningBestMs, double OrtSpinningMedianMs)
 {
-    /// <summary>OrtBestMs/OrtMedianMs: the better of ORT's two configurations (interleaved without spinning, or its
-    /// default spinning workers timed alone).</summary>
+    /// <summary>OrtBestMs/OrtMedianMs: the better of ORT's two configurations (without spinning workers, or its default
+    /// spinning workers), both timed in every round.</summary>
     public string Line() =>
         $"{Model} {Size} batch {Batch}: engine {EngineBestMs:F1} ms (median {EngineMedianMs:F1}), onnxruntime {OrtBestMs:F1} ms (median {OrtMedianMs:F1}), engine/ort {EngineOverOrt:F2}x" +
-        $" [ort interleaved, no spinning: {OrtNoSpinBestMs:F1} ms; default spinning, alone: {OrtSpinningBestMs:F1} ms]";
+        $" [ort without spinning workers {OrtNoSpinBestMs:F1} ms, default spinning workers {OrtSpinningBestMs:F1} ms]";
 
     public string PeakLine() =>
         $"  {Gflop:F2} GFLOP per forward (2*MACs); FMA peak {PeakGflops:F1} GFLOPS on {Threads} thread(s): engine {Gflop / (EngineBestMs / 1e3):F1} GFLOPS = {EnginePeakPercent:F1}% of peak, onnxruntime {Gflop / (OrtBestMs / 1e3):F1} GFLOPS = {OrtPeakPercent:F1}%; engine is {EngineBestMs / (Gflop / PeakGflops * 1e3):F2}x the FLOP bound";

@@ -114,6 +114,8 @@ public class GemmTests
     [InlineData(37, 700, 100, 3)]
     [InlineData(500, 33, 300, 2)]
     [InlineData(19, 40, 17, 1)]
+    [InlineData(45, 70, 1700, 2)]  // deeper than the prepacked K block: several blocks
+    [InlineData(45, 70, 1700, 1)]
     public void PrepackedBMatchesReference(int m, int n, int k, int threads)
     {
         int saved = KernelThreading.MaxThreads;
@@ -161,6 +163,7 @@ public class GemmTests
     [InlineData(300, 20, 100, 3)]    // too narrow for column chunks: static split
     [InlineData(30, 50, 40, 1)]      // single thread
     [InlineData(64, 64, 64, 2)]      // below the parallel threshold
+    [InlineData(100, 96, 1600, 2)]   // several K blocks before the epilogue
     public unsafe void EpilogueSeesEveryFinishedElementOnce(int m, int n, int k, int threads)
     {
         int saved = KernelThreading.MaxThreads;
