@@ -37,7 +37,8 @@ internal static class GemmTuning
     public static int SharedAMaxRows = 1024;
     /// <summary>Software-prefetch the next B micro-panel while the current one is in use (multi-threaded driver).</summary>
     public static bool PrefetchNextB = true;
-    /// <summary>Column chunks per worker in the multi-threaded driver.</summary>
+    /// <summary>Column chunks wanted per worker in the multi-threaded driver: enough to balance a late worker, few
+    /// enough that each chunk's B panel is long (packing cost per element falls with chunk width).</summary>
     public static int ChunksPerWorker = 4;
     /// <summary>K-block depth of a B packed ahead of time (<see cref="PackedMatrixB"/>). Deep: a ViT's K = 768 products
     /// then run as one K block (no second pass over C), and the B micro-panels stream from L2 fast enough

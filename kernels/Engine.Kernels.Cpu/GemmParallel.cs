@@ -8,10 +8,6 @@ namespace Engine.Kernels.Cpu;
 /// shared, or the runtime's own threads run) simply takes fewer chunks instead of holding up a static split.</summary>
 internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemmMicroKernel
 {
-    /// <summary>Column chunks wanted per worker: enough to balance a late worker, few enough that each chunk's packed
-    /// B panel is long (packing cost per element falls with chunk width).</summary>
-    private static int ChunksPerWorker => GemmTuning.ChunksPerWorker;
-
     /// <summary>Whether this scheduler applies: enough column panels to give every worker several chunks.</summary>
     public static bool Suits(int n, int threads) => (n + TKernel.NR - 1) / TKernel.NR >= 2 * threads;
 
@@ -25,7 +21,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         int panels = (n + nr - 1) / nr;
         // Chunks narrow enough that a packed B chunk stays in L2 next to the A block the micro-kernels stream.
         int l2Panels = Math.Max(1, GemmTuning.ChunkFloats / (kcMax * nr));
-        int chunkPanels = Math.Max(1, Math.Min(l2Panels, (panels + threads * ChunksPerWorker - 1) / (threads * ChunksPerWorker)));
+        int chunkPanels = Math.Max(1, Math.Min(l2Panels, (panels + threads * GemmTuning.ChunksPerWorker - 1) / (threads * GemmTuning.ChunksPerWorker)));
         int chunkCols = chunkPanels * nr;
         int chunks = (n + chunkCols - 1) / chunkCols;
         // All of op(A) is packed once, K block after K block, into the caller's shared buffer (every worker reads it);
@@ -65,8 +61,8 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         });
     }
 
-    /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in MC blocks so each block stays in L2 while the B
-    /// micro-panels (L1) pass over it.</summary>
+    /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
+    /// in cache while the B micro-panels pass over them.</summary>
     private static void MultiplyChunk(int m, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, float* c, int ldc,
         int nc, float* tile)
     {
