@@ -26,7 +26,8 @@ public static class FastExp
         var xc = Vector256.Min(Vector256.Max(x, Vector256.Create(MinInput)), Vector256.Create(MaxInput));
         var n = Ln2Multiple(xc);
         var y = ExpOfRemainder(xc, n);
-        var pow2 = (Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23;
+        // n is a whole number in [-126, 128] after the clamp: the native conversion (no saturation fix-up) is exact.
+        var pow2 = (Vector256.ConvertToInt32Native(n) + Vector256.Create(127)) << 23;
         var result = y * pow2.AsSingle();
         // NaN in, NaN out (the clamps would otherwise turn it into a number).
         result = Vector256.ConditionalSelect(Vector256.Equals(x, x), result, x);
@@ -41,7 +42,7 @@ public static class FastExp
         var n = Ln2Multiple(xc);
         var y = ExpOfRemainder(xc, n);
         // 2^n split in two factors so n = 128 (x near the overflow bound) does not overflow the exponent field.
-        var ni = Vector256.ConvertToInt32(n);
+        var ni = Vector256.ConvertToInt32Native(n); // whole number in [-126, 129]: exact
         var half = Vector256.ShiftRightArithmetic(ni, 1);
         var f1 = ((half + Vector256.Create(127)) << 23).AsSingle();
         var f2 = ((ni - half + Vector256.Create(127)) << 23).AsSingle();
