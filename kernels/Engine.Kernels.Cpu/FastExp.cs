@@ -42,7 +42,7 @@ public static class FastExp
         var n = Ln2Multiple(xc);
         var y = ExpOfRemainder(xc, n);
         // 2^n split in two factors so n = 128 (x near the overflow bound) does not overflow the exponent field.
-        var ni = Vector256.ConvertToInt32Native(n); // whole number in [-126, 129]: exact
+        var ni = Vector256.ConvertToInt32Native(n); // whole number in [-126, 128] after the clamp: exact
         var half = Vector256.ShiftRightArithmetic(ni, 1);
         var f1 = ((half + Vector256.Create(127)) << 23).AsSingle();
         var f2 = ((ni - half + Vector256.Create(127)) << 23).AsSingle();

@@ -205,7 +205,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         for (int ch = 0; ch < nr; ch += 8)
         {
             // Block max of these 8 queries in registers (two chains), not through memory: a running max kept in a
-            // scratch array made every step wait for the previous store, a quarter of the attention's time.
+            // scratch array made every step wait for the previous store (measured 58 -> 61 % of peak at 485 tokens).
             float* column = panel + ch;
             var m0 = negInf; var m1 = negInf;
             int k = 0;

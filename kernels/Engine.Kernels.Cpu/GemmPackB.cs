@@ -14,7 +14,7 @@ internal unsafe interface IGemmPackB
     double CostPerElement { get; }
 
     /// <summary>The K-block depth the driver must use (B packed ahead of time with it), or 0 for the driver's own.</summary>
-    int DepthBlock => 0;
+    int DepthBlock { get; }
 }
 
 /// <summary>A stored row-major matrix B (or B^T).</summary>
@@ -23,6 +23,8 @@ internal readonly unsafe struct MatrixPackB(float* b, int ldb, bool transB) : IG
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst) => GemmPacking.PackB(transB, b, ldb, p0, j0, kc, nc, nr, dst);
 
     public float* Prepacked(int p0, int j0, int kc) => null;
+
+    public int DepthBlock => 0;
 
     /// <summary>A contiguous copy, or a gather through register transposes for B^T.</summary>
     public double CostPerElement => transB ? GemmPacking.TransposingCost : GemmPacking.CopyCost;

@@ -17,6 +17,8 @@ internal readonly unsafe struct Im2ColPackB(ConvGeometry g, float* image) : IGem
 
     public float* Prepacked(int p0, int j0, int kc) => null;
 
+    public int DepthBlock => 0;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)
     {
@@ -46,6 +48,8 @@ internal readonly unsafe struct Im2ColTransposedPackB(ConvGeometry g, float* ima
     public double CostPerElement => GemmPacking.TransposingCost;
 
     public float* Prepacked(int p0, int j0, int kc) => null;
+
+    public int DepthBlock => 0;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Pack(int p0, int j0, int kc, int nc, int nr, float* dst)

@@ -62,9 +62,8 @@ internal static class GemmPeer
         }
         void Theirs() => session.Run(runOptions, inNames, inputs, outNames, outputs);
         var ours = Ours(); Theirs(); Ours(); Theirs();
-        double maxDiff = 0, maxRef = 0;
-        for (int i = 0; i < ours.Length; i++) { maxDiff = Math.Max(maxDiff, Math.Abs(ours[i] - theirs[i])); maxRef = Math.Max(maxRef, Math.Abs(ours[i])); }
-        if (!(maxDiff <= 1e-3 * maxRef)) throw new OutputMismatchException($"gemm chain {m}x{k}x{n}: outputs differ by {maxDiff / maxRef:E2} of max|y|.");
+        double diff = OnnxPeerBenchmark.MaxRelativeDiff(ours, theirs);
+        if (!(diff <= OnnxPeerBenchmark.Tolerance)) throw new OutputMismatchException($"gemm chain {m}x{k}x{n}: outputs differ by {diff:E2} of max|y|.");
 
         var tOurs = new List<double>(rounds); var tTheirs = new List<double>(rounds);
         for (int i = 0; i < rounds; i++)

@@ -119,10 +119,10 @@ public class PackedLinearTests
     /// <summary>q, k, v through one stacked GEMM: the same values as three Linear layers, refreshed when any of
     /// their weights or biases changes, and not used while recording.</summary>
     [Fact]
-    public void FusedLinearGroupMatchesItsLayersAndFollowsTheirUpdates()
+    public void PackedLinearsMatchItsLayersAndFollowTheirUpdates()
     {
         var q = new Linear(64, 64, rng: new Random(1)); var k = new Linear(64, 32, rng: new Random(2)); var v = new Linear(64, 48, rng: new Random(3));
-        var group = new FusedLinearGroup(q, k, v);
+        var group = new PackedLinears(q, k, v);
         var x = Rand(4, 3, 40, 64);
         float[] Separate()
         {
@@ -145,7 +145,7 @@ public class PackedLinearTests
         opt.Step();
         v.Weight.Value = Rand(7, 48, 64);
         using (Tensor.NoGrad()) Close(Separate(), group.TryForward(x)!.ToArray(), 1e-5, 1e-5, "after updates");
-        Assert.Throws<ArgumentException>(() => new FusedLinearGroup(q, new Linear(65, 8)));
+        Assert.Throws<ArgumentException>(() => new PackedLinears(q, new Linear(65, 8)));
     }
 
     /// <summary>At inference the fused attention reads head views of one [B, T, 3, H, D] projection in place and

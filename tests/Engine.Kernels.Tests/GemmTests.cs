@@ -101,10 +101,7 @@ public class GemmTests
     [MemberData(nameof(ParallelShapes))]
     public void MultiThreadedMatchesReference(int m, int n, int k, bool ta, bool tb)
     {
-        int saved = KernelThreading.MaxThreads;
-        KernelThreading.MaxThreads = 3;
-        try { Check(Gemm.KernelChoice.Vector256, m, n, k, ta, tb); }
-        finally { KernelThreading.MaxThreads = saved; }
+        TestData.WithThreads(3, () => Check(Gemm.KernelChoice.Vector256, m, n, k, ta, tb));
     }
 
     /// <summary>B packed ahead of time (inference weights): several K blocks, ragged columns, single- and
@@ -118,9 +115,7 @@ public class GemmTests
     [InlineData(45, 70, 1700, 1)]
     public void PrepackedBMatchesReference(int m, int n, int k, int threads)
     {
-        int saved = KernelThreading.MaxThreads;
-        KernelThreading.MaxThreads = threads;
-        try
+        TestData.WithThreads(threads, () =>
         {
             int lda = k + 3, ldb = k + 1, ldc = n + 2;
             var a = TestData.Random(2 + m * lda, 1);
@@ -135,8 +130,7 @@ public class GemmTests
                 TestData.AssertClose(expected, actual, 1e-4f * MathF.Sqrt(k), 1e-4f, $"prepacked m={m} n={n} k={k} threads={threads} beta={beta}");
             }
             Assert.Throws<ArgumentException>(() => Gemm.SgemmPackedB(m, n + 1, k, 1f, a, 2, lda, packed, 0f, new float[m * (n + 1)], 0, n + 1));
-        }
-        finally { KernelThreading.MaxThreads = saved; }
+        });
     }
 
     /// <summary>Adds a position code to every element it is given and counts the visits (each must be exactly one).</summary>
@@ -166,9 +160,7 @@ public class GemmTests
     [InlineData(100, 96, 1600, 2)]   // several K blocks before the epilogue
     public unsafe void EpilogueSeesEveryFinishedElementOnce(int m, int n, int k, int threads)
     {
-        int saved = KernelThreading.MaxThreads;
-        KernelThreading.MaxThreads = threads;
-        try
+        TestData.WithThreads(threads, () =>
         {
             var a = TestData.Random(m * k, 1);
             var b = TestData.Random(n * k, 2);
@@ -183,8 +175,7 @@ public class GemmTests
                 Gemm.SgemmPackedB(m, n, k, 1f, a, 0, k, packed, 0f, actual, 1, n, new MarkingEpilogue(pv, n));
             Assert.All(visits, v => Assert.Equal(1f, v));
             TestData.AssertClose(expected, actual.AsSpan(1), 1e-4f * MathF.Sqrt(k), 1e-4f, $"epilogue m={m} n={n} k={k} threads={threads}");
-        }
-        finally { KernelThreading.MaxThreads = saved; }
+        });
     }
 
     [Fact]

@@ -9,18 +9,10 @@ namespace Engine.Kernels.Tests;
 [Collection("KernelChoice")]
 public class KernelThreadingTests
 {
-    private static void WithThreads(int threads, Action body)
-    {
-        int saved = KernelThreading.MaxThreads;
-        KernelThreading.MaxThreads = threads;
-        try { body(); }
-        finally { KernelThreading.MaxThreads = saved; }
-    }
-
     [Fact]
     public void EveryItemRunsExactlyOnce()
     {
-        WithThreads(3, () =>
+        TestData.WithThreads(3, () =>
         {
             for (int round = 0; round < 200; round++)
             {
@@ -35,7 +27,7 @@ public class KernelThreadingTests
     [Fact]
     public void UsesMoreThanOneThreadAndWakesAfterIdling()
     {
-        WithThreads(2, () =>
+        TestData.WithThreads(2, () =>
         {
             for (int round = 0; round < 3; round++)
             {
@@ -51,7 +43,7 @@ public class KernelThreadingTests
     [Fact]
     public void NestedRegionsRunInline()
     {
-        WithThreads(3, () =>
+        TestData.WithThreads(3, () =>
         {
             var sums = new long[6];
             KernelThreading.For(6, i => KernelThreading.For(100, j => Interlocked.Add(ref sums[i], j)));
@@ -62,7 +54,7 @@ public class KernelThreadingTests
     [Fact]
     public void ExceptionsSurfaceAndThePoolKeepsWorking()
     {
-        WithThreads(3, () =>
+        TestData.WithThreads(3, () =>
         {
             var e = Assert.Throws<InvalidOperationException>(() =>
                 KernelThreading.For(20, i => { if (i == 13) throw new InvalidOperationException("item 13"); }));
@@ -76,7 +68,7 @@ public class KernelThreadingTests
     [Fact]
     public void ConcurrentCallersAllComplete()
     {
-        WithThreads(2, () =>
+        TestData.WithThreads(2, () =>
         {
             var totals = new long[8];
             Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
@@ -97,7 +89,7 @@ public class KernelThreadingTests
         var reference = new float[m * n];
         GemmReference.Sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, reference, 0, n);
         foreach (int threads in new[] { 1, 2, 3, 5 })
-            WithThreads(threads, () =>
+            TestData.WithThreads(threads, () =>
             {
                 var c = new float[m * n];
                 Gemm.Sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);

@@ -22,4 +22,13 @@ internal static class TestData
                 Xunit.Assert.Fail($"{what}: index {i}: expected {e}, got {a} (atol {atol}, rtol {rtol})");
         }
     }
+
+    /// <summary>Runs body with <see cref="Engine.Kernels.Cpu.KernelThreading.MaxThreads"/> set to threads, restoring it after.</summary>
+    public static void WithThreads(int threads, Action body)
+    {
+        int saved = Engine.Kernels.Cpu.KernelThreading.MaxThreads;
+        Engine.Kernels.Cpu.KernelThreading.MaxThreads = threads;
+        try { body(); }
+        finally { Engine.Kernels.Cpu.KernelThreading.MaxThreads = saved; }
+    }
 }

@@ -37,9 +37,7 @@ public sealed class BertForwardRunner : IForwardRunner
 
     public ForwardResult Run(IReadOnlyDictionary<string, Tensor> inputs, ForwardOptions options)
     {
-        // Inference runs the packed-weight path the segmenters use (fused Linear epilogues); packing is kept until a
-        // weight changes, and a gradient run ignores it.
-        if (!options.ComputeGradients) _model.PackForInference();
+        ForwardInputs.PackUnlessTraining(_model, options);
         if (!inputs.TryGetValue("input_ids", out var ids)) throw new KeyNotFoundException("A BERT forward needs 'input_ids' [batch, tokens] (int64).");
         inputs.TryGetValue("attention_mask", out var mask);
         inputs.TryGetValue("token_type_ids", out var types);

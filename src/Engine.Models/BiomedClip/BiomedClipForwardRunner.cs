@@ -25,9 +25,7 @@ public sealed class BiomedClipForwardRunner : IForwardRunner
 
     public ForwardResult Run(IReadOnlyDictionary<string, Tensor> inputs, ForwardOptions options)
     {
-        // Inference runs the packed-weight path the segmenters use (fused Linear epilogues); packing is kept until a
-        // weight changes, and a gradient run ignores it.
-        if (!options.ComputeGradients) _model.PackForInference();
+        ForwardInputs.PackUnlessTraining(_model, options);
         var result = new ForwardResult();
         foreach (var f in options.Flags) result.Notes.Add($"flag '{f}' has no meaning for BiomedCLIP; ignored");
         Tensor pixels = inputs.TryGetValue("pixel_values", out var pv) ? pv

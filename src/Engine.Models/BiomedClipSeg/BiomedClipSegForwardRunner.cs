@@ -24,9 +24,7 @@ public sealed class BiomedClipSegForwardRunner : IForwardRunner
 
     public ForwardResult Run(IReadOnlyDictionary<string, Tensor> inputs, ForwardOptions options)
     {
-        // Inference runs the packed-weight path the segmenters use (fused Linear epilogues); packing is kept until a
-        // weight changes, and a gradient run ignores it.
-        if (!options.ComputeGradients) Model.PackForInference();
+        ForwardInputs.PackUnlessTraining(Model, options);
         var result = new ForwardResult();
         var r = ClipSegDecoderForwardRun.ReadRequest(inputs, options, result);
         if (r.AttentionMask != null) result.Notes.Add("attention_mask is not used: the mask is derived from input_ids != [PAD], as open_clip does");

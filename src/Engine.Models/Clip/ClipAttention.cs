@@ -19,11 +19,11 @@ public sealed class ClipAttention : Module
         VProj = Add("v_proj", new Linear(hidden, hidden, rng: rng));
         QProj = Add("q_proj", new Linear(hidden, hidden, rng: rng));
         OutProj = Add("out_proj", new Linear(hidden, hidden, rng: rng));
-        _qkv = new FusedLinearGroup(QProj, KProj, VProj);
+        _qkv = new PackedLinears(QProj, KProj, VProj);
     }
 
     /// <summary>q, k and v as one GEMM at inference (packed with the layers' weights).</summary>
-    private readonly FusedLinearGroup _qkv;
+    private readonly PackedLinears _qkv;
 
     protected override void OnPackForInference() => _qkv.Pack();
 

@@ -18,9 +18,7 @@ public abstract class ClipForwardRunnerBase : IForwardRunner
 
     public ForwardResult Run(IReadOnlyDictionary<string, Tensor> inputs, ForwardOptions options)
     {
-        // Inference runs the packed-weight path the segmenters use (fused Linear epilogues); packing is kept until a
-        // weight changes, and a gradient run ignores it.
-        if (!options.ComputeGradients) Model.PackForInference();
+        ForwardInputs.PackUnlessTraining(Model, options);
         var result = new ForwardResult();
         ForwardInputs.NoteUnused(inputs, KnownInputs, result);
         ForwardInputs.NoteUnknownFlags(options, Array.Empty<string>(), result);

@@ -21,9 +21,7 @@ public sealed class ClipSegForwardRunner : IForwardRunner
 
     public ForwardResult Run(IReadOnlyDictionary<string, Tensor> inputs, ForwardOptions options)
     {
-        // Inference runs the packed-weight path the segmenters use (fused Linear epilogues); packing is kept until a
-        // weight changes, and a gradient run ignores it.
-        if (!options.ComputeGradients) Model.PackForInference();
+        ForwardInputs.PackUnlessTraining(Model, options);
         var result = new ForwardResult();
         var r = ClipSegDecoderForwardRun.ReadRequest(inputs, options, result);
         var fo = new ClipSegForwardOptions { FreezeEncoders = r.FreezeEncoders, ComputePooledOutput = true, Sink = r.Sink };

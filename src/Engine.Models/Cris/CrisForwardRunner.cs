@@ -29,9 +29,7 @@ public sealed class CrisForwardRunner : IForwardRunner
 
     public ForwardResult Run(IReadOnlyDictionary<string, Tensor> inputs, ForwardOptions options)
     {
-        // Inference runs the packed-weight path the segmenters use (fused Linear epilogues); packing is kept until a
-        // weight changes, and a gradient run ignores it.
-        if (!options.ComputeGradients) Model.PackForInference();
+        ForwardInputs.PackUnlessTraining(Model, options);
         var result = new ForwardResult();
         ForwardInputs.NoteUnused(inputs, Known, result);
         ForwardInputs.NoteUnknownFlags(options, new[] { FrozenBnFlag }, result);

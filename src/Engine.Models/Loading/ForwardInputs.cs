@@ -25,6 +25,14 @@ public static class ForwardInputs
         if (unknown.Count > 0) result.Notes.Add($"flags not used by this model: {string.Join(", ", unknown)}");
     }
 
+    /// <summary>Inference runs the packed-weight path the segmenters use (fused Linear epilogues, see
+    /// <see cref="Engine.Nn.Module.PackForInference"/>); the copy is kept until a weight changes, and a gradient run
+    /// ignores it.</summary>
+    public static void PackUnlessTraining(Engine.Nn.Module model, ForwardOptions options)
+    {
+        if (!options.ComputeGradients) model.PackForInference();
+    }
+
     /// <summary>Float32 check for image-like inputs.</summary>
     public static Tensor Float(Tensor t, string name)
         => t.DType == DType.F32 ? t : throw new ArgumentException($"Input '{name}' must be float32 (found {t.DType}).");

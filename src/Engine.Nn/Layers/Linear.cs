@@ -10,6 +10,7 @@ public sealed class Linear : Module
         float bound = 1f / MathF.Sqrt(inFeatures);
         Weight = AddParameter("weight", Tensor.Uniform(rng, -bound, bound, outFeatures, inFeatures));
         if (bias) Bias = AddParameter("bias", Tensor.Uniform(rng, -bound, bound, outFeatures));
+        _packed = new PackedLinears(this);
     }
 
     public int InFeatures { get; }
@@ -17,13 +18,8 @@ public sealed class Linear : Module
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
 
-    /// <summary>Rows above which the packed weight pays off; fewer rows stream the weight unpacked (SkinnyGemm).</summary>
-    internal const int PackedMinRows = 16;
-
-    private PackedLinearWeight? _packed;
-    private Tensor? _packedFrom;
-    private int _packedVersion;
-    private readonly object _packGate = new();
+    /// <summary>The packed inference copy of this layer's weight (<see cref="Module.PackForInference"/>).</summary>
+    private readonly PackedLinears _packed;
 
     public Tensor Forward(Tensor x) => Forward(x, null, null);
 
@@ -32,32 +28,11 @@ public sealed class Linear : Module
     /// otherwise it is the composition of the recorded ops.</summary>
     public Tensor Forward(Tensor x, Engine.Backends.UnaryOp? activation, Tensor? residual)
     {
-        var packed = _packed;
-        if (packed is not null && !Engine.Autograd.GradMode.IsEnabled && x.Device.Kind == DeviceKind.Cpu && x.Rank >= 1 && x.Numel / Math.Max(1, x.Shape[^1]) > PackedMinRows
-            && (residual is null || residual.Device.Kind == DeviceKind.Cpu))
-        {
-            if (!PackedIsCurrent()) packed = Repack(); // the weight was replaced or updated since it was packed
-            if (packed is not null) return Ops.Linear(x, packed, Bias?.Value, activation, residual);
-        }
+        if (_packed.TryForward(x, activation, residual) is { } fast) return fast;
         var y = Ops.Linear(x, Weight.Value, Bias?.Value);
         if (activation is { } act) y = Ops.Activate(y, act);
         return residual is null ? y : Ops.Add(residual, y);
     }
 
-    protected override void OnPackForInference() => Repack();
-
-    /// <summary>Whether the packed copy was made from the weight as it is now (same tensor, no in-place update since).</summary>
-    private bool PackedIsCurrent() => ReferenceEquals(_packedFrom, Weight.Value) && _packedVersion == Weight.Version;
-
-    private PackedLinearWeight? Repack()
-    {
-        lock (_packGate)
-        {
-            if (_packed is not null && PackedIsCurrent()) return _packed;
-            // A previous copy is not disposed here but left to its finaliser: a concurrent forward may still read it.
-            _packedFrom = Weight.Value; _packedVersion = Weight.Version;
-            _packed = PackedLinearWeight.TryPack(Weight.Value);
-            return _packed;
-        }
-    }
+    protected override void OnPackForInference() => _packed.Pack();
 }

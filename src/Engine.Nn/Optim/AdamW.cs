@@ -40,9 +40,9 @@ public sealed class AdamW : Optimizer
             double lr = LearningRate * group.LrScale, wd = group.WeightDecay ?? WeightDecay;
             foreach (var (name, p) in group.Parameters)
             {
-                p.MarkModified();
                 var g = GradOf(name, p);
-                if (g is null) continue;
+                if (g is null) continue; // not stepped: caches derived from it stay valid
+                p.MarkModified();
                 var t = p.Value;
                 if (!_state.TryGetValue(name, out var st))
                 {

@@ -33,9 +33,9 @@ public sealed class Sgd : Optimizer
             double lr = LearningRate * group.LrScale, wd = group.WeightDecay ?? WeightDecay;
             foreach (var (name, p) in group.Parameters)
             {
-                p.MarkModified();
                 var g = GradOf(name, p);
-                if (g is null) continue;
+                if (g is null) continue; // not stepped: caches derived from it stay valid
+                p.MarkModified();
                 var t = p.Value;
                 Tensor? buf = null; bool first = false;
                 if (Momentum != 0)

@@ -1,0 +1,96 @@
+using Engine.Backends;
+
+namespace Engine.Nn;
+
+/// <summary>
+/// The packed inference copy of one or more <see cref="Linear"/> layers that read the same input: their weights
+/// stacked along the output axis and packed once for the CPU GEMM, so a forward pass is one product whose result
+/// [..., sum of outputs] holds each layer's output side by side (one layer: a Linear's own fast path; several:
+/// attention's q, k and v in one GEMM, the input packed once). Not a module: it owns no parameters, only the copy,
+/// remade when any weight or bias is replaced or updated in place (<see cref="Parameter.Version"/>). Training, other
+/// devices and few-row inputs use the layers themselves.
+/// </summary>
+public sealed class PackedLinears
+{
+    /// <summary>Rows above which the packed weight pays off; fewer rows stream the weight unpacked (SkinnyGemm).</summary>
+    private const int MinRows = 16;
+
+    private readonly Linear[] _parts;
+    private readonly object _gate = new();
+    private Packed? _packed;
+
+    /// <summary>The packed copy and the parameter values it was made from (reference and version of each).</summary>
+    private sealed record Packed(PackedLinearWeight Weight, Tensor? Bias, Tensor[] From, int[] Versions);
+
+    public PackedLinears(params Linear[] parts)
+    {
+        if (parts.Length == 0) throw new ArgumentException("PackedLinears: no layers.");
+        int inF = parts[0].InFeatures;
+        if (parts.Any(p => p.InFeatures != inF))
+            throw new ArgumentException($"PackedLinears: the layers read different input sizes ({string.Join(", ", parts.Select(p => p.InFeatures))}).");
+        if (parts.Any(p => p.Bias is null) && parts.Any(p => p.Bias is not null))
+            throw new ArgumentException("PackedLinears: either every layer has a bias or none has.");
+        _parts = parts;
+    }
+
+    public int OutFeatures => _parts.Sum(p => p.OutFeatures);
+
+    /// <summary>Packs the stacked weights now (what <see cref="Module.PackForInference"/> calls).</summary>
+    public void Pack() => Current(repack: true);
+
+    /// <summary>activation(x through every layer, concatenated) + residual, [..., <see cref="OutFeatures"/>], when the
+    /// packed inference path applies (packed, no gradient recording, CPU, enough rows); null when the caller must run
+    /// the layers themselves.</summary>
+    public Tensor? TryForward(Tensor x, UnaryOp? activation = null, Tensor? residual = null)
+    {
+        if (_packed is null || Engine.Autograd.GradMode.IsEnabled || x.Device.Kind != DeviceKind.Cpu || x.Rank < 1
+            || x.Numel / Math.Max(1, x.Shape[^1]) <= MinRows || (residual is not null && residual.Device.Kind != DeviceKind.Cpu))
+            return null;
+        var packed = Current(repack: false);
+        return packed is null ? null : Ops.Linear(x, packed.Weight, packed.Bias, activation, residual);
+    }
+
+    private Packed? Current(bool repack)
+    {
+        var p = _packed;
+        if (p is not null && IsCurrent(p)) return p;
+        if (!repack && p is null) return null;
+        lock (_gate)
+        {
+            if (_packed is not null && IsCurrent(_packed)) return _packed;
+            // A previous copy is left to its finaliser: a concurrent forward may still read it.
+            var from = _parts.SelectMany(l => l.Bias is null ? new[] { l.Weight } : new[] { l.Weight, l.Bias }).ToArray();
+            var values = from.Select(q => q.Value).ToArray();
+            var versions = from.Select(q => q.Version).ToArray();
+            using (Tensor.NoGrad())
+            {
+                var weight = PackedLinearWeight.TryPack(Stack(_parts.Select(l => l.Weight.Value)));
+                if (weight is null) { _packed = null; return null; }
+                var bias = _parts[0].Bias is null ? null : Stack(_parts.Select(l => l.Bias!.Value));
+                _packed = new Packed(weight, bias, values, versions);
+            }
+            return _packed;
+        }
+    }
+
+    /// <summary>The tensors concatenated along axis 0; a single one as it is (no copy).</summary>
+    private static Tensor Stack(IEnumerable<Tensor> tensors)
+    {
+        var list = tensors.ToArray();
+        return list.Length == 1 ? list[0] : Ops.Cat(list, 0);
+    }
+
+    private bool IsCurrent(Packed p)
+    {
+        int i = 0;
+        foreach (var l in _parts)
+        {
+            if (!ReferenceEquals(p.From[i], l.Weight.Value) || p.Versions[i] != l.Weight.Version) return false;
+            i++;
+            if (l.Bias is null) continue;
+            if (!ReferenceEquals(p.From[i], l.Bias.Value) || p.Versions[i] != l.Bias.Version) return false;
+            i++;
+        }
+        return true;
+    }
+}
