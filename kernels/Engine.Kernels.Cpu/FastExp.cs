@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
@@ -35,6 +36,33 @@ public static class FastExp
     }
 
     /// <summary>e^x over the whole float range: overflow gives +inf, underflow 0, NaN stays NaN.</summary>
+    /// <summary>e^x for x &lt;= 0 (softmax scores minus their running maximum; -inf for masked ones): about half the
+    /// instructions of <see cref="Exp"/>, which matters because attention evaluates it once per score.
+    /// One clamp instead of two and no fix-up blends: the clamp at -88 makes n = -127 there, and 2^-127 built in the
+    /// exponent field is exactly 0, so every x below about -87.98 (and -inf) gives 0 by construction; NaN survives the
+    /// clamp (the hardware max returns its second operand when either is NaN) and the polynomial. n comes from the
+    /// round-to-nearest of adding 1.5 * 2^23, whose low mantissa bits are then n itself (no floor, no conversion).
+    /// Same values as <see cref="Exp"/> (to the last bit where both round x log2(e) the same way) down to -87.3;
+    /// between -87.98 and -87.3 the result is below 1.2e-38 in either. Positive inputs are out of contract.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        var floor = Vector256.Create(-88f);
+        var xc = Avx.IsSupported ? Avx.Max(floor, x) : Vector256.ConditionalSelect(Vector256.LessThan(x, floor), floor, x);
+        var magic = Vector256.Create(RoundingMagic);
+        var t = Vector256.FusedMultiplyAdd(xc, Vector256.Create(Log2E), magic);
+        var n = t - magic;
+        var y = ExpOfRemainder(xc, n);
+        // t's low mantissa bits hold n (two's complement, |n| <= 127): shifting n + 127 into the exponent field
+        // drops the magic's own bits.
+        var pow2 = (t.AsInt32() + Vector256.Create(127)) << 23;
+        return y * pow2.AsSingle();
+    }
+
+    /// <summary>1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to a whole number, kept in the low
+    /// mantissa bits.</summary>
+    private const float RoundingMagic = 12582912f;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ExpFullRange(Vector256<float> x)
     {

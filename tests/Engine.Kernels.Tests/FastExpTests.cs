@@ -54,4 +54,26 @@ public class FastExpTests
             Assert.Equal(FastExp.Exp(x)[0], FastExp.ExpFullRange(x)[0]);
         }
     }
+    [Fact]
+    public void NonPositiveVariantAgreesWithExpAndKeepsTheSoftmaxEdgeCases()
+    {
+        var rng = new Random(11);
+        for (int i = 0; i < 20000; i++)
+        {
+            var x = Vector256.Create((float)(-rng.NextDouble() * 87.3));
+            float got = FastExp.ExpNonPositive(x)[0], want = FastExp.Exp(x)[0];
+            // Same polynomial; n rounded to nearest instead of floor(x log2 e + 0.5) can differ only at exact ties.
+            Assert.True(Math.Abs(BitConverter.SingleToInt32Bits(got) - BitConverter.SingleToInt32Bits(want)) <= 1,
+                $"ExpNonPositive({x[0]}) = {got}, Exp gives {want}");
+        }
+        var v = FastExp.ExpNonPositive(Vector256.Create(float.NegativeInfinity, -1e30f, -88f, 0f, float.NaN, -87.9f, -1e-8f, -20f));
+        Assert.Equal(0f, v[0]);
+        Assert.Equal(0f, v[1]);
+        Assert.Equal(0f, v[2]);
+        Assert.Equal(1f, v[3]);
+        Assert.True(float.IsNaN(v[4]));
+        Assert.True(v[5] >= 0 && v[5] < 1.2e-38f, $"exp(-87.9) = {v[5]}");
+        Assert.Equal(1f, v[6], 6);
+        Assert.True(Math.Abs(v[7] - Math.Exp(-20)) <= 2.5e-7 * Math.Exp(-20));
+    }
 }

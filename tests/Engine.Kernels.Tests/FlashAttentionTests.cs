@@ -18,6 +18,8 @@ public class FlashAttentionTests
     [InlineData(1, 1, 5, 7, 3, false, MaskKind.Full)]
     [InlineData(1, 4, 1, 300, 64, false, MaskKind.Padding)]
     [InlineData(1, 2, 130, 250, 20, true, MaskKind.None)]
+    [InlineData(1, 3, 485, 485, 64, false, MaskKind.None)]   // two ~246-key blocks: the online rescaling
+    [InlineData(1, 2, 420, 620, 32, true, MaskKind.Padding)] // three key blocks, causal
     public void MatchesReference(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
         => Check(batch, heads, tq, tk, d, causal, maskKind);
 
