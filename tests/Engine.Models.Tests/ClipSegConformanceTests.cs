@@ -55,6 +55,29 @@ public sealed class ClipSegConformanceTests
     }
 
     [Fact]
+    public void Interpolated_position_table_is_reused_without_gradients_and_remade_when_the_weight_changes()
+    {
+        var model = ClipSegLoader.Load(ClipSegTiny, Device.Cpu);
+        var emb = model.Clip.VisionModel.Embeddings;
+        var pixels = Read(ClipSegTiny, "inputs_96.safetensors")["pixel_values"];
+        float[] Kept() { using (Tensor.NoGrad()) return emb.Forward(pixels).ToArray(); }
+        float[] Fresh() => emb.Forward(pixels).ToArray(); // gradient recording on: resized afresh
+        var first = Kept();
+        Assert.Equal(first, Kept());
+        Assert.Equal(first, Fresh());
+
+        // An optimiser step (in place, version bumped) and a replaced weight both invalidate the kept table.
+        var weight = emb.PositionEmbedding.Weight;
+        weight.Value.Grad = Tensor.Full(1f, weight.Shape);
+        new Engine.Nn.Optim.Sgd(new[] { ("pos", weight) }, lr: 0.5).Step();
+        var afterStep = Kept();
+        Assert.NotEqual(first, afterStep);
+        Assert.Equal(Fresh(), afterStep);
+        weight.Value = Tensor.Randn(new Random(3), weight.Shape);
+        Assert.Equal(Fresh(), Kept());
+    }
+
+    [Fact]
     public void Fused_attention_path_gives_the_same_logits()
     {
         // Without a sink the attention layers use the fused kernel instead of explicit softmax(q k^T) v.
