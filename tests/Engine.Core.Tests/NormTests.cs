@@ -33,6 +33,33 @@ public class NormTests
         Assert.Equal(new[] { 0.5f, 0f, 0.5f }, m);
     }
 
+    /// <summary>Rows as wide as a ViT's (vector passes plus a ragged tail), with and without weight and bias, against
+    /// a double-precision reference; values offset from zero so the two-pass variance matters.</summary>
+    [Theory]
+    [InlineData(768, true, true)]
+    [InlineData(773, true, false)]
+    [InlineData(35, false, true)]
+    [InlineData(19, false, false)]
+    public void LayerNormRowsOfModelWidthMatchReference(int n, bool withWeight, bool withBias)
+    {
+        const int rows = 5;
+        var x = Ops.Add(Rand(7, rows, n), 3f); var w = withWeight ? Rand(8, n) : null; var b = withBias ? Rand(9, n) : null;
+        var y = Ops.LayerNorm(x, w, b, 1e-5f).ToArray();
+        var xa = x.ToArray(); var wa = w?.ToArray(); var ba = b?.ToArray();
+        var exp = new double[xa.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            double mu = 0, v = 0;
+            for (int i = 0; i < n; i++) mu += xa[r * n + i];
+            mu /= n;
+            for (int i = 0; i < n; i++) v += (xa[r * n + i] - mu) * (xa[r * n + i] - mu);
+            v /= n;
+            for (int i = 0; i < n; i++)
+                exp[r * n + i] = (xa[r * n + i] - mu) / Math.Sqrt(v + 1e-5) * (wa?[i] ?? 1.0) + (ba?[i] ?? 0.0);
+        }
+        Close(exp, y, 2e-5, 1e-5);
+    }
+
     [Fact]
     public void LayerNormMatchesReferenceAndGradients()
     {
