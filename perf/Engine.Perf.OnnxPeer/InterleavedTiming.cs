@@ -37,6 +37,17 @@ internal static class InterleavedTiming
         return sw.Elapsed.TotalMilliseconds;
     }
 
+    /// <summary>Median over rounds of ours[r] / theirs[r]: each ratio compares two runs a fraction of a second apart,
+    /// so slow drifts in the machine's speed cancel, and each side gets the same number of samples (the best of two
+    /// configurations against the best of one would favour the pair by chance alone on a noisy machine).</summary>
+    public static double PairedMedianRatio(IReadOnlyList<double> ours, IReadOnlyList<double> theirs)
+    {
+        if (ours.Count != theirs.Count || ours.Count == 0) throw new ArgumentException("paired ratio needs the same, non-zero number of rounds on both sides.");
+        var ratios = ours.Zip(theirs, (a, b) => a / b).OrderBy(x => x).ToArray();
+        int n = ratios.Length;
+        return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+    }
+
     private static SideTiming Summarise(List<double> runs)
     {
         var sorted = runs.OrderBy(x => x).ToArray();

@@ -154,7 +154,8 @@ internal sealed class OnnxPeerBenchmark
         return new PeerCaseResult("vit-b16", c.ImageSize, b, _o.Threads, _o.Rounds,
             ours.BestMs, ours.MedianMs, ortBetter.BestMs, ortBetter.MedianMs, ours.BestMs / ortBetter.BestMs,
             gflop, peak, Percent(ours.BestMs), Percent(ortBetter.BestMs), dHidden, dEmbeds, ortVersion,
-            ort.BestMs, ort.MedianMs, ortSpinning.BestMs, ortSpinning.MedianMs);
+            ort.BestMs, ort.MedianMs, ortSpinning.BestMs, ortSpinning.MedianMs,
+            InterleavedTiming.PairedMedianRatio(ours.RunsMs, ort.RunsMs), InterleavedTiming.PairedMedianRatio(ours.RunsMs, ortSpinning.RunsMs));
     }
 
     /// <summary>max|a - b| / max|a|; NaN anywhere counts as infinitely different.</summary>

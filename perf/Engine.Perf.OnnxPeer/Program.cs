@@ -36,7 +36,7 @@ try
     foreach (var r in bench.Run())
     {
         if (options.Json) Console.WriteLine(JsonSerializer.Serialize(r, json));
-        else { Console.WriteLine(r.Line()); Console.WriteLine(r.PeakLine()); }
+        else { Console.WriteLine(r.Line()); Console.WriteLine(r.PairedLine()); Console.WriteLine(r.PeakLine()); }
     }
 }
 catch (OutputMismatchException e) { Console.Error.WriteLine("FAILED: " + e.Message); return 1; }
