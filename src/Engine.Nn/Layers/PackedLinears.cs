@@ -12,8 +12,10 @@ namespace Engine.Nn;
 /// </summary>
 public sealed class PackedLinears
 {
-    /// <summary>Rows above which the packed weight pays off; fewer rows stream the weight unpacked (SkinnyGemm).</summary>
-    private const int MinRows = 16;
+    /// <summary>Rows above which the packed weight pays off; fewer rows stream the weight unpacked (SkinnyGemm).
+    /// Measured on cold CLIP text-encoder weights (512 x 512, 512 x 2048, 2048 x 512): at 12 rows (a short prompt)
+    /// the packed panels are 0-20 % faster, at 1 and 4 rows the skinny loops 10-25 % faster.</summary>
+    private const int MinRows = 8;
 
     private readonly Linear[] _parts;
     private readonly object _gate = new();
