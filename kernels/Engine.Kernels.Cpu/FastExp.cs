@@ -8,9 +8,10 @@ namespace Engine.Kernels.Cpu;
 /// polynomial (Cephes expf coefficients, about 1 ulp), and 2^n built in the exponent bits. Inputs below -87.3
 /// (including -inf) give exactly 0, so fully masked scores contribute nothing; NaN stays NaN. Measured several times
 /// faster than Vector256.Exp on this runtime, which matters in attention inner loops.
-/// <see cref="Exp"/> serves arguments that cannot overflow (softmax scores minus their maximum, Gaussian terms);
-/// <see cref="ExpFullRange"/> is exact up to float.MaxValue and gives +inf beyond (activations such as sigmoid on
-/// arbitrary inputs). Both give the same bits wherever x &lt;= 88.376.</summary>
+/// <see cref="Exp"/> serves arguments that cannot overflow (Gaussian terms, log-sum-exp differences);
+/// <see cref="ExpNonPositive"/> arguments that are never positive, at about half the cost (the online softmax,
+/// QuickGELU's exp(-1.702|x|)); <see cref="ExpFullRange"/> is exact up to float.MaxValue and gives +inf beyond
+/// (activations such as sigmoid on arbitrary inputs). Exp and ExpFullRange give the same bits wherever x &lt;= 88.376.</summary>
 public static class FastExp
 {
     private const float Log2E = 1.44269504088896341f;
@@ -35,7 +36,6 @@ public static class FastExp
         return Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(MinInput)), Vector256<float>.Zero, result);
     }
 
-    /// <summary>e^x over the whole float range: overflow gives +inf, underflow 0, NaN stays NaN.</summary>
     /// <summary>e^x for x &lt;= 0 (softmax scores minus their running maximum; -inf for masked ones): about half the
     /// instructions of <see cref="Exp"/>, which matters because attention evaluates it once per score.
     /// One clamp instead of two and no fix-up blends: the clamp at -88 makes n = -127 there, and 2^-127 built in the
@@ -63,6 +63,7 @@ public static class FastExp
     /// mantissa bits.</summary>
     private const float RoundingMagic = 12582912f;
 
+    /// <summary>e^x over the whole float range: overflow gives +inf, underflow 0, NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ExpFullRange(Vector256<float> x)
     {

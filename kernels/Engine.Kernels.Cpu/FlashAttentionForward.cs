@@ -42,8 +42,8 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         float* k = (float*)operands.K, v = (float*)operands.V;
         int ldk = operands.KLayout.RowStride, ldv = operands.VLayout.RowStride;
         int mr = TKernel.MR, nr = TKernel.NR;
-        // Blocks evened out over the sequence: 485 keys as 5 x 102 rather than 5 x 96 + 5, whose last block would pay
-        // a whole block's softmax and rescaling for five keys.
+        // Blocks evened out over the sequence: 485 keys as 2 x 246 rather than 2 x 198 + 89, whose last block would
+        // pay a whole block's rescaling for a fraction of the keys.
         int bq = Balanced(tq, QueryBlock, nr), bkMax = Balanced(tk, KeyBlock, mr);
         int dPad = RoundUp(d, mr);
         int kBlocks = (tk + bkMax - 1) / bkMax, qBlocks = (tq + bq - 1) / bq;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Engine.Kernels.Cpu;
 using Microsoft.ML.OnnxRuntime;
 
@@ -65,18 +64,12 @@ internal static class GemmPeer
         double diff = OnnxPeerBenchmark.MaxRelativeDiff(ours, theirs);
         if (!(diff <= OnnxPeerBenchmark.Tolerance)) throw new OutputMismatchException($"gemm chain {m}x{k}x{n}: outputs differ by {diff:E2} of max|y|.");
 
-        var tOurs = new List<double>(rounds); var tTheirs = new List<double>(rounds);
-        for (int i = 0; i < rounds; i++)
-        {
-            Thread.Sleep(30);
-            long t0 = Stopwatch.GetTimestamp(); Ours(); tOurs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            Thread.Sleep(30);
-            t0 = Stopwatch.GetTimestamp(); Theirs(); tTheirs.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        }
+        var pause = TimeSpan.FromMilliseconds(30);
+        var t = InterleavedTiming.Run(new InterleavedTiming.Side[] { new(() => Ours(), pause), new(Theirs, pause) }, warmup: 0, rounds);
         foreach (var p in packed) p.Dispose();
-        tOurs.Sort(); tTheirs.Sort();
+        var (us, them) = (t[0], t[1]);
         double flop = 2.0 * m * n * k * Products / 1e6;
         output.WriteLine(FormattableString.Invariant(
-            $"gemm chain {m}x{k}x{n} x{Products} ({rounds} rounds, {threads} threads): engine {flop / tOurs[rounds / 2]:F1} GFLOPS (best {flop / tOurs[0]:F1}), onnxruntime {flop / tTheirs[rounds / 2]:F1} (best {flop / tTheirs[0]:F1}); engine/ort time: median {tOurs[rounds / 2] / tTheirs[rounds / 2]:F3}, best {tOurs[0] / tTheirs[0]:F3}"));
+            $"gemm chain {m}x{k}x{n} x{Products} ({rounds} rounds, {threads} threads): engine {flop / us.MedianMs:F1} GFLOPS (best {flop / us.BestMs:F1}), onnxruntime {flop / them.MedianMs:F1} (best {flop / them.BestMs:F1}); engine/ort time: median {us.MedianMs / them.MedianMs:F3}, best {us.BestMs / them.BestMs:F3}"));
     }
 }

@@ -43,16 +43,18 @@ internal static class InterleavedTiming
     public static double PairedMedianRatio(IReadOnlyList<double> ours, IReadOnlyList<double> theirs)
     {
         if (ours.Count != theirs.Count || ours.Count == 0) throw new ArgumentException("paired ratio needs the same, non-zero number of rounds on both sides.");
-        var ratios = ours.Zip(theirs, (a, b) => a / b).OrderBy(x => x).ToArray();
-        int n = ratios.Length;
-        return n % 2 == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+        return Median(ours.Zip(theirs, (a, b) => a / b).OrderBy(x => x).ToArray());
+    }
+
+    private static double Median(double[] sorted)
+    {
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static SideTiming Summarise(List<double> runs)
     {
         var sorted = runs.OrderBy(x => x).ToArray();
-        int n = sorted.Length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-        return new SideTiming(sorted[0], median, runs);
+        return new SideTiming(sorted[0], Median(sorted), runs);
     }
 }

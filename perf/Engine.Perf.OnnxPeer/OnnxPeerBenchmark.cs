@@ -20,7 +20,11 @@ internal sealed class OnnxPeerBenchmark
     private const int ImageSize = 224;
 
     private readonly PeerOptions _o;
+    private readonly Action<string> _log;
 
+    public OnnxPeerBenchmark(PeerOptions options, Action<string> log) { _o = options; _log = log; }
+
+    /// <summary>ORT's CPU session options as the peer uses them; spinning: false blocks idle intra-op workers at once.</summary>
     internal static SessionOptions OrtOptions(int threads, bool spinning)
     {
         var o = new SessionOptions
@@ -33,9 +37,6 @@ internal sealed class OnnxPeerBenchmark
         if (!spinning) o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return o;
     }
-    private readonly Action<string> _log;
-
-    public OnnxPeerBenchmark(PeerOptions options, Action<string> log) { _o = options; _log = log; }
 
     /// <summary>The config ModelWorkloads uses for "vit-b16" at 224x224.</summary>
     public static ClipVisionConfig VitB16Config => new()

@@ -14,13 +14,12 @@ public sealed class ModelMemorySampler : IDisposable
 {
     private readonly Thread _thread;
     private readonly long _startWorkingSet;
-    private readonly bool _markRestarted;
     private volatile bool _stop;
     private long _peakGc;
 
     public ModelMemorySampler(int intervalMs = 20)
     {
-        _markRestarted = RestartWorkingSetMark();
+        RestartWorkingSetMark();
         _startWorkingSet = Environment.WorkingSet;
         SampleHeap();
         _thread = new Thread(() =>
@@ -47,9 +46,6 @@ public sealed class ModelMemorySampler : IDisposable
         }
     }
 
-    /// <summary>Whether the working-set peak covers this case only (false: the process's lifetime peak).</summary>
-    public bool PerCaseWorkingSetPeak => _markRestarted;
-
     private void SampleHeap()
     {
         long gc = GC.GetTotalMemory(false);
@@ -57,12 +53,13 @@ public sealed class ModelMemorySampler : IDisposable
         while ((cur = Interlocked.Read(ref _peakGc)) < gc && Interlocked.CompareExchange(ref _peakGc, gc, cur) != cur) { }
     }
 
-    /// <summary>Linux: writing 5 to /proc/self/clear_refs resets VmHWM to the current resident size.</summary>
-    private static bool RestartWorkingSetMark()
+    /// <summary>Linux: writing 5 to /proc/self/clear_refs resets VmHWM to the current resident size. Where that is not
+    /// allowed the peak stays the process's lifetime peak (see <see cref="PeakWorkingSetMb"/>).</summary>
+    private static void RestartWorkingSetMark()
     {
-        if (!OperatingSystem.IsLinux()) return false;
-        try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        if (!OperatingSystem.IsLinux()) return;
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public void Dispose()

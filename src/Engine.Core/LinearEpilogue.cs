@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Engine.Backends;
 using Engine.Kernels.Cpu;
 
@@ -26,7 +25,7 @@ internal readonly unsafe struct LinearEpilogue : IGemmEpilogue
 
     public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
     {
-        if (Avx2.IsSupported && Fma.IsSupported && (!_activate || _activation is UnaryOp.QuickGelu or UnaryOp.Relu))
+        if (VectorMath.Fast && (!_activate || _activation is UnaryOp.QuickGelu or UnaryOp.Relu))
         {
             OnePass(c, ldc, row0, rows, col0, cols);
             return;
@@ -58,17 +57,23 @@ internal readonly unsafe struct LinearEpilogue : IGemmEpilogue
                 Step(Vector256.Load(y + j), bias == null ? null : bias + j, residual == null ? null : residual + j).Store(y + j);
             if (j < cols)
             {
-                // The ragged end through a padded vector, so it gets exactly the same arithmetic.
+                // The ragged end through padded vectors, so it gets exactly the same arithmetic.
                 int n = cols - j;
-                for (int t = 0; t < 8; t++) tail[t] = t < n ? y[j + t] : 0f;
-                var v = Vector256.Load(tail);
-                if (bias != null) { for (int t = 0; t < 8; t++) tail[t] = t < n ? bias[j + t] : 0f; v += Vector256.Load(tail); }
+                var v = LoadPadded(y + j, n, tail);
+                if (bias != null) v += LoadPadded(bias + j, n, tail);
                 v = Activate(v);
-                if (residual != null) { for (int t = 0; t < 8; t++) tail[t] = t < n ? residual[j + t] : 0f; v += Vector256.Load(tail); }
+                if (residual != null) v += LoadPadded(residual + j, n, tail);
                 v.Store(tail);
                 for (int t = 0; t < n; t++) y[j + t] = tail[t];
             }
         }
+    }
+
+    /// <summary>src[0..n) and zeros after, as one vector (through scratch: 8 floats).</summary>
+    private static Vector256<float> LoadPadded(float* src, int n, float* scratch)
+    {
+        for (int t = 0; t < 8; t++) scratch[t] = t < n ? src[t] : 0f;
+        return Vector256.Load(scratch);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

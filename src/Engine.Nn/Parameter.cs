@@ -29,3 +29,13 @@ public sealed class Parameter
 
     public static implicit operator Tensor(Parameter p) => p.Value;
 }
+
+/// <summary>Which value a parameter held and at which in-place version, taken when a cache is derived from it (a packed
+/// inference copy, a resized table): the cache is current while the parameter still <see cref="Matches"/>.</summary>
+public readonly record struct ParameterStamp(Tensor Value, int Version)
+{
+    public static ParameterStamp Of(Parameter p) => new(p.Value, p.Version);
+
+    /// <summary>Same value object (not replaced) and no in-place change since the stamp.</summary>
+    public bool Matches(Parameter p) => ReferenceEquals(Value, p.Value) && Version == p.Version;
+}

@@ -14,7 +14,8 @@ namespace Engine.Backends;
 /// </summary>
 internal static class VectorMath
 {
-    private static bool Fast => Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>Whether the vector paths (AVX2 + FMA) run; elsewhere the scalar loops do.</summary>
+    public static bool Fast => Avx2.IsSupported && Fma.IsSupported;
 
     // ---------------------------------------------------------------- activations
 

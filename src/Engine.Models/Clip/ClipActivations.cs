@@ -17,12 +17,6 @@ public static class ClipActivations
         _ => throw new NotSupportedException($"Activation '{name}' is not supported (known: {string.Join(", ", Known)})."),
     };
 
-    public static Func<Tensor, Tensor> Get(string name)
-    {
-        var kind = Kind(name);
-        return x => Ops.Activate(x, kind);
-    }
-
     public static void Check(string name, string source)
     {
         if (!Known.Contains(name)) throw new InvalidDataException($"{source}: hidden_act '{name}' is not supported (known: {string.Join(", ", Known)}).");

@@ -65,16 +65,14 @@ public sealed class ClipVisionEmbeddings : Module
     {
         var weight = PositionEmbedding.Weight;
         var cached = _positionCache;
-        if (cached is not null && cached.Grid == g && ReferenceEquals(cached.From, weight.Value) && cached.Version == weight.Version)
-            return cached.Table;
-        var from = weight.Value;
-        int version = weight.Version;
+        if (cached is not null && cached.Grid == g && cached.From.Matches(weight)) return cached.Table;
+        var from = ParameterStamp.Of(weight); // before resizing: a change meanwhile shows as stale
         var table = InterpolatedPositionTable(g);
-        _positionCache = new PositionCache(from, version, g, table);
+        _positionCache = new PositionCache(from, g, table);
         return table;
     }
 
-    private sealed record PositionCache(Tensor From, int Version, int Grid, Tensor Table);
+    private sealed record PositionCache(ParameterStamp From, int Grid, Tensor Table);
     private PositionCache? _positionCache;
 
     /// <summary>Position table for a g x g grid: row 0 kept, rows 1.. laid out as [C, g0, g0] and bicubically resized to [C, g, g].</summary>

@@ -18,11 +18,13 @@ public sealed class PackedLinears
     private const int MinRows = 8;
 
     private readonly Linear[] _parts;
+    /// <summary>Every weight and bias the copy is made from, in stacking order.</summary>
+    private readonly Parameter[] _sources;
     private readonly object _gate = new();
     private Packed? _packed;
 
-    /// <summary>The packed copy and the parameter values it was made from (reference and version of each).</summary>
-    private sealed record Packed(PackedLinearWeight Weight, Tensor? Bias, Tensor[] From, int[] Versions);
+    /// <summary>The packed copy and the stamps of the parameters it was made from.</summary>
+    private sealed record Packed(PackedLinearWeight Weight, Tensor? Bias, ParameterStamp[] From);
 
     public PackedLinears(params Linear[] parts)
     {
@@ -33,6 +35,7 @@ public sealed class PackedLinears
         if (parts.Any(p => p.Bias is null) && parts.Any(p => p.Bias is not null))
             throw new ArgumentException("PackedLinears: either every layer has a bias or none has.");
         _parts = parts;
+        _sources = parts.SelectMany(l => l.Bias is null ? new[] { l.Weight } : new[] { l.Weight, l.Bias }).ToArray();
     }
 
     public int OutFeatures => _parts.Sum(p => p.OutFeatures);
@@ -61,15 +64,13 @@ public sealed class PackedLinears
         {
             if (_packed is not null && IsCurrent(_packed)) return _packed;
             // A previous copy is left to its finaliser: a concurrent forward may still read it.
-            var from = _parts.SelectMany(l => l.Bias is null ? new[] { l.Weight } : new[] { l.Weight, l.Bias }).ToArray();
-            var values = from.Select(q => q.Value).ToArray();
-            var versions = from.Select(q => q.Version).ToArray();
+            var from = Array.ConvertAll(_sources, ParameterStamp.Of); // before packing: a change meanwhile shows as stale
             using (Tensor.NoGrad())
             {
                 var weight = PackedLinearWeight.TryPack(Stack(_parts.Select(l => l.Weight.Value)));
                 if (weight is null) { _packed = null; return null; }
                 var bias = _parts[0].Bias is null ? null : Stack(_parts.Select(l => l.Bias!.Value));
-                _packed = new Packed(weight, bias, values, versions);
+                _packed = new Packed(weight, bias, from);
             }
             return _packed;
         }
@@ -84,15 +85,8 @@ public sealed class PackedLinears
 
     private bool IsCurrent(Packed p)
     {
-        int i = 0;
-        foreach (var l in _parts)
-        {
-            if (!ReferenceEquals(p.From[i], l.Weight.Value) || p.Versions[i] != l.Weight.Version) return false;
-            i++;
-            if (l.Bias is null) continue;
-            if (!ReferenceEquals(p.From[i], l.Bias.Value) || p.Versions[i] != l.Bias.Version) return false;
-            i++;
-        }
+        for (int i = 0; i < _sources.Length; i++)
+            if (!p.From[i].Matches(_sources[i])) return false;
         return true;
     }
 }
