@@ -37,6 +37,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                 int kc = Math.Min(kcMax, k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;
                 float* bBlock = packB.Prepacked(pc, jc, kc);
+                bool bFromMemory = bBlock != null; // a prepacked weight: each panel's first tile streams it
                 if (bBlock == null) { packB.Pack(pc, jc, kc, nc, nr, bp); bBlock = bp; }
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
@@ -54,7 +55,10 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                             float* aPanel = aBlock + (long)ir * kc;
                             float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                             if (rows == mr && cols == nr)
-                                TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
+                            {
+                                if (bFromMemory && ic == m0 && ir == 0) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
+                                else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
+                            }
                             else
                                 EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile);
                         }

@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics.X86;
-
 namespace Engine.Kernels.Cpu;
 
 /// <summary>The multi-threaded GEMM for one matrix: all of op(A) is packed once (its row panels split over the
@@ -53,8 +51,9 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 {
                     int pc = kb * kcMax, kc = Math.Min(kcMax, k - pc);
                     float* bPanels = packB.Prepacked(pc, j0, kc);
+                    bool fromMemory = bPanels != null;
                     if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
-                    MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, c + j0, ldc, nc, tile);
+                    MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c + j0, ldc, nc, tile);
                 }
                 epilogue.Apply(c + j0, ldc, 0, m, j0, nc); // the chunk is final and still in cache
             }
@@ -62,9 +61,10 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     }
 
     /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
-    /// in cache while the B micro-panels pass over them.</summary>
-    private static void MultiplyChunk(int m, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, float* c, int ldc,
-        int nc, float* tile)
+    /// in cache while the B micro-panels pass over them. <paramref name="bFromMemory"/>: B is a prepacked weight read
+    /// in place (not just packed into cache), so each panel's first tile streams it (<see cref="IGemmMicroKernel.RunStreamingB"/>).</summary>
+    private static void MultiplyChunk(int m, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
+        float* c, int ldc, int nc, float* tile)
     {
         int mr = TKernel.MR, nr = TKernel.NR, mcMax = RoundUp(GemmTuning.McSharedA, mr);
         for (int ic = 0; ic < m; ic += mcMax)
@@ -74,22 +74,16 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = bp + (long)jr * kc;
-                // Pull the next B micro-panel towards L2 a few lines per micro-tile, so its first pass (straight from
-                // memory for a prepacked weight) does not stall the micro-kernel.
-                float* nextPanel = jr + nr < nc && GemmTuning.PrefetchNextB ? bPanel + (long)nr * kc : null;
-                int panelLines = kc * nr / 16, tiles = (mc + mr - 1) / mr, linesPerTile = (panelLines + tiles - 1) / tiles;
                 for (int ir = ic; ir < ic + mc; ir += mr)
                 {
-                    if (nextPanel != null && Sse.IsSupported)
-                    {
-                        int line0 = (ir - ic) / mr * linesPerTile, line1 = Math.Min(panelLines, line0 + linesPerTile);
-                        for (int line = line0; line < line1; line++) Sse.Prefetch1(nextPanel + line * 16);
-                    }
                     int rows = Math.Min(mr, m - ir);
                     float* aPanel = ap + ir / mr * panelStride;
                     float* cTile = c + (long)ir * ldc + jr;
                     if (rows == mr && cols == nr)
-                        TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
+                    {
+                        if (bFromMemory && ir == 0) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
+                        else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
+                    }
                     else
                         GemmBlocked<TKernel>.EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile);
                 }

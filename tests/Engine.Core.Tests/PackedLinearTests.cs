@@ -174,4 +174,54 @@ public class PackedLinearTests
         Ops.Sum(y).Backward();
         Assert.NotNull(qg.Grad);
     }
+
+    /// <summary>A patch convolution (kernel = stride) packed for inference runs as one GEMM over the flattened patches
+    /// (Conv2d.ForwardTokens); it must give conv(x).flatten(2).transpose(1, 2), also when the image is not a whole
+    /// number of patches (the convolution drops the remainder), and follow weight updates like a Linear.</summary>
+    [Theory]
+    [InlineData(true, 32, 48)]
+    [InlineData(false, 37, 29)]
+    public void PackedPatchEmbeddingMatchesTheConvolution(bool bias, int h, int w)
+    {
+        var conv = new Conv2d(3, 40, 8, stride: 8, bias: bias, rng: new Random(3));
+        Assert.True(conv.IsPatchEmbedding);
+        var x = Rand(11, 2, 3, h, w);
+        float[] Tokens(bool packedPath)
+        {
+            using var _ = Tensor.NoGrad();
+            var t = conv.ForwardTokens(x);
+            Assert.Equal(new[] { 2, h / 8 * (w / 8), 40 }, t.Shape);
+            // The GEMM writes tokens in place; the convolution's output comes back as a transposed view.
+            Assert.Equal(packedPath, t.IsContiguous);
+            return t.Contiguous().ToArray();
+        }
+        float[] Reference()
+        {
+            using var _ = Tensor.NoGrad();
+            return conv.Forward(x).Flatten(2).Transpose(1, 2).Contiguous().ToArray();
+        }
+        var expected = Reference();
+        Close(expected, Tokens(packedPath: false), 1e-5, 1e-5, "unpacked tokens");
+        conv.PackForInference();
+        Close(expected, Tokens(packedPath: true), 1e-5, 1e-5, "packed patch GEMM");
+        // With a tape the convolution itself runs, so the weight gets its gradient.
+        var loss = Ops.Sum(Ops.Mul(conv.ForwardTokens(x), Rand(12, 2, h / 8 * (w / 8), 40)));
+        loss.Backward();
+        Assert.NotNull(conv.Weight.Value.Grad);
+        new AdamW(conv.NamedParameters(), lr: 0.05).Step();
+        Close(Reference(), Tokens(packedPath: true), 1e-5, 1e-5, "packed copy refreshed after the step");
+    }
+
+    [Fact]
+    public void OverlappingConvolutionsAreNotPatchEmbeddings()
+    {
+        Assert.False(new Conv2d(3, 8, 3, stride: 1, padding: 1).IsPatchEmbedding);
+        Assert.False(new Conv2d(3, 8, 4, stride: 4, padding: 1).IsPatchEmbedding);
+        Assert.False(new Conv2d(4, 8, 4, stride: 4, groups: 2).IsPatchEmbedding);
+        var conv = new Conv2d(3, 8, 3, stride: 2, padding: 1, rng: new Random(4));
+        conv.PackForInference(); // nothing to pack: ForwardTokens is the convolution's output as tokens
+        var x = Rand(13, 1, 3, 9, 9);
+        using var _ = Tensor.NoGrad();
+        Close(conv.Forward(x).Flatten(2).Transpose(1, 2).Contiguous().ToArray(), conv.ForwardTokens(x).Contiguous().ToArray(), 0, 0, "3x3 stride 2");
+    }
 }

@@ -13,9 +13,5 @@ public sealed class TimmPatchEmbed : Module
 
     public Conv2d Proj { get; }
 
-    public Tensor Forward(Tensor pixels)
-    {
-        var y = Proj.Forward(pixels); // [B, C, g, g]
-        return y.Flatten(2).Transpose(1, 2); // [B, g*g, C]
-    }
+    public Tensor Forward(Tensor pixels) => Proj.ForwardTokens(pixels); // [B, g*g, C]
 }

@@ -38,9 +38,8 @@ public sealed class ClipVisionEmbeddings : Module
         if (pixelValues.Shape[2] < c.PatchSize || pixelValues.Shape[3] < c.PatchSize)
             throw new ArgumentException($"Images of {pixelValues.Shape[2]}x{pixelValues.Shape[3]} are smaller than one {c.PatchSize}x{c.PatchSize} patch.");
         int b = pixelValues.Shape[0];
-        var patches = PatchEmbedding.Forward(pixelValues);            // [B, C, gh, gw]
-        int gh = patches.Shape[2], gw = patches.Shape[3];
-        var tokens = patches.Flatten(2).Transpose(1, 2);               // [B, gh*gw, C]
+        int gh = pixelValues.Shape[2] / c.PatchSize, gw = pixelValues.Shape[3] / c.PatchSize;
+        var tokens = PatchEmbedding.ForwardTokens(pixelValues);        // [B, gh*gw, C]
         var cls = ClassEmbedding.Value.Reshape(1, 1, c.HiddenSize).Expand(b, 1, c.HiddenSize);
         var emb = Ops.Cat(new[] { cls, tokens }, 1);
         int n = gh * gw + 1;

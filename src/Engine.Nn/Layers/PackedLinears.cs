@@ -6,9 +6,10 @@ namespace Engine.Nn;
 /// The packed inference copy of one or more <see cref="Linear"/> layers that read the same input: their weights
 /// stacked along the output axis and packed once for the CPU GEMM, so a forward pass is one product whose result
 /// [..., sum of outputs] holds each layer's output side by side (one layer: a Linear's own fast path; several:
-/// attention's q, k and v in one GEMM, the input packed once). Not a module: it owns no parameters, only the copy,
-/// remade when any weight or bias is replaced or updated in place (<see cref="Parameter.Version"/>). Training, other
-/// devices and few-row inputs use the layers themselves.
+/// attention's q, k and v in one GEMM, the input packed once; a patch convolution's weight [out, C, p, p] read as
+/// [out, C*p*p]). Not a module: it owns no parameters, only the copy, remade when any weight or bias is replaced or
+/// updated in place (<see cref="Parameter.Version"/>). Training, other devices and few-row inputs use the layers
+/// themselves.
 /// </summary>
 public sealed class PackedLinears
 {
@@ -17,7 +18,8 @@ public sealed class PackedLinears
     /// the packed panels are 0-20 % faster, at 1 and 4 rows the skinny loops 10-25 % faster.</summary>
     private const int MinRows = 8;
 
-    private readonly Linear[] _parts;
+    /// <summary>Each layer's weight (any rank: read as [out, rest]) and bias.</summary>
+    private readonly (Parameter Weight, Parameter? Bias)[] _parts;
     /// <summary>Every weight and bias the copy is made from, in stacking order.</summary>
     private readonly Parameter[] _sources;
     private readonly object _gate = new();
@@ -26,19 +28,29 @@ public sealed class PackedLinears
     /// <summary>The packed copy and the stamps of the parameters it was made from.</summary>
     private sealed record Packed(PackedLinearWeight Weight, Tensor? Bias, ParameterStamp[] From);
 
-    public PackedLinears(params Linear[] parts)
+    public PackedLinears(params Linear[] parts) : this(parts.Select(l => (l.Weight, l.Bias)).ToArray()) { }
+
+    /// <param name="parts">weights [out, ...] (a weight of rank above 2 is read as [out, product of the rest], as a
+    /// convolution's is by its im2col GEMM) and their biases [out] or null.</param>
+    public PackedLinears(params (Parameter Weight, Parameter? Bias)[] parts)
     {
         if (parts.Length == 0) throw new ArgumentException("PackedLinears: no layers.");
-        int inF = parts[0].InFeatures;
-        if (parts.Any(p => p.InFeatures != inF))
-            throw new ArgumentException($"PackedLinears: the layers read different input sizes ({string.Join(", ", parts.Select(p => p.InFeatures))}).");
+        int inF = InFeaturesOf(parts[0].Weight);
+        if (parts.Any(p => InFeaturesOf(p.Weight) != inF))
+            throw new ArgumentException($"PackedLinears: the layers read different input sizes ({string.Join(", ", parts.Select(p => InFeaturesOf(p.Weight)))}).");
         if (parts.Any(p => p.Bias is null) && parts.Any(p => p.Bias is not null))
             throw new ArgumentException("PackedLinears: either every layer has a bias or none has.");
         _parts = parts;
         _sources = parts.SelectMany(l => l.Bias is null ? new[] { l.Weight } : new[] { l.Weight, l.Bias }).ToArray();
     }
 
-    public int OutFeatures => _parts.Sum(p => p.OutFeatures);
+    private static int InFeaturesOf(Parameter weight) => weight.Shape.Length < 2 ? throw new ArgumentException(
+        $"PackedLinears: weight {Shape.Format(weight.Shape)} is not [out, in, ...].") : (int)(Shape.Numel(weight.Shape) / weight.Shape[0]);
+
+    public int OutFeatures => _parts.Sum(p => p.Weight.Shape[0]);
+
+    /// <summary>Whether a packed copy exists (<see cref="Pack"/> was called and the weights are on the CPU).</summary>
+    public bool IsPacked => _packed is not null;
 
     /// <summary>Packs the stacked weights now (what <see cref="Module.PackForInference"/> calls).</summary>
     public void Pack() => Current(repack: true);
@@ -67,7 +79,7 @@ public sealed class PackedLinears
             var from = Array.ConvertAll(_sources, ParameterStamp.Of); // before packing: a change meanwhile shows as stale
             using (Tensor.NoGrad())
             {
-                var weight = PackedLinearWeight.TryPack(Stack(_parts.Select(l => l.Weight.Value)));
+                var weight = PackedLinearWeight.TryPack(Stack(_parts.Select(l => l.Weight.Value.Reshape(l.Weight.Shape[0], -1))));
                 if (weight is null) { _packed = null; return null; }
                 var bias = _parts[0].Bias is null ? null : Stack(_parts.Select(l => l.Bias!.Value));
                 _packed = new Packed(weight, bias, from);
