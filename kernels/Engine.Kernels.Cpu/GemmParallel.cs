@@ -6,8 +6,9 @@ namespace Engine.Kernels.Cpu;
 /// shared, or the runtime's own threads run) simply takes fewer chunks instead of holding up a static split.</summary>
 internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemmMicroKernel
 {
-    /// <summary>Whether this scheduler applies: enough column panels to give every worker several chunks.</summary>
-    public static bool Suits(int n, int threads) => (n + TKernel.NR - 1) / TKernel.NR >= 2 * threads;
+    /// <summary>Whether this scheduler applies: enough column panels to give every worker several chunks
+    /// (<see cref="GemmTuning.MinPanelsPerWorker"/>).</summary>
+    public static bool Suits(int n, int threads) => (n + TKernel.NR - 1) / TKernel.NR >= GemmTuning.MinPanelsPerWorker * threads;
 
     public static void Run<TPackB, TEpilogue>(bool transA, int m, int n, int k, float alpha, float* a, int lda, TPackB packB,
         float beta, float* c, int ldc, int threads, TEpilogue epilogue) where TPackB : struct, IGemmPackB where TEpilogue : struct, IGemmEpilogue
