@@ -53,6 +53,14 @@ public sealed class ModelFolderWorkload : IDisposable
         return inputs;
     }
 
+    /// <summary>One timed step whose outputs are dropped: inference runs in a <see cref="TensorScope"/> (its temporaries
+    /// back to the pool, as a serving host would run it), training as <see cref="Run"/>.</summary>
+    public void Step(Dictionary<string, Tensor> inputs, bool train, ISet<string> flags)
+    {
+        if (train) Run(inputs, train, flags);
+        else TensorScope.Infer(() => { Run(inputs, train, flags); });
+    }
+
     /// <summary>One step: inference (no tape) or the family's loss with gradients for every trainable parameter.</summary>
     public ForwardResult Run(Dictionary<string, Tensor> inputs, bool train, ISet<string> flags)
     {

@@ -53,7 +53,7 @@ public static class ModelProfiler
             for (int i = 0; i < o.Warmup; i++)
             {
                 log?.Invoke($"warm-up step {i + 1} ...");
-                w.Run(inputs, o.Train, flags);
+                w.Step(inputs, o.Train, flags);
             }
             GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
             OpProfiler.ByShape = o.ByShape;
@@ -67,7 +67,7 @@ public static class ModelProfiler
                 {
                     long a0 = GC.GetTotalAllocatedBytes(false); var p0 = GC.GetTotalPauseDuration();
                     var sw = Stopwatch.StartNew();
-                    w.Run(inputs, o.Train, flags);
+                    w.Step(inputs, o.Train, flags);
                     times.Add(sw.Elapsed.TotalMilliseconds);
                     alloc += GC.GetTotalAllocatedBytes(false) - a0; pauses += GC.GetTotalPauseDuration() - p0;
                     log?.Invoke($"step {i + 1}: {times[^1]:F0} ms");

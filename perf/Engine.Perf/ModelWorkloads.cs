@@ -64,7 +64,7 @@ public static class ModelWorkloads
         return new ModelWorkload(name, o.Preset ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), w.Size, -1, b =>
         {
             var infer = w.Inputs(b, false, none);
-            var cases = new List<ModelBenchCase> { new("forward", b, b, "image", () => w.Run(infer, false, none)) };
+            var cases = new List<ModelBenchCase> { new("forward", b, b, "image", () => w.Step(infer, false, none)) };
             if (o.Backward)
             {
                 var train = w.Inputs(b, true, none);
@@ -106,7 +106,7 @@ public static class ModelWorkloads
             var infer = new ClipSegForwardOptions { ComputePooledOutput = false };
             var cases = new List<ModelBenchCase>
             {
-                new("forward", b, b, "image", () => { using (Tensor.NoGrad()) model.Forward(pixels, ids, mask, options: infer); }),
+                new("forward", b, b, "image", () => TensorScope.Infer(() => { model.Forward(pixels, ids, mask, options: infer); })),
             };
             if (o.Backward)
             {
@@ -137,7 +137,7 @@ public static class ModelWorkloads
             var pixels = Tensor.Randn(new Random(o.Seed + b), b, 3, size, size);
             var cases = new List<ModelBenchCase>
             {
-                new("forward", b, b, "image", () => { using (Tensor.NoGrad()) model.Forward(pixels); }),
+                new("forward", b, b, "image", () => TensorScope.Infer(() => { model.Forward(pixels); })),
             };
             if (o.Backward)
                 cases.Add(new("fwd+bwd all", b, b, "image", () => TrainStep(model, () => Ops.Mean(model.Forward(pixels).imageEmbeds))));
@@ -164,8 +164,8 @@ public static class ModelWorkloads
             var ids = BertIds(rng, b, textLen, config.ContextLength, config.Text.VocabSize);
             return new List<ModelBenchCase>
             {
-                new("encode_image", b, b, "image", () => { using (Tensor.NoGrad()) model.EncodeImage(pixels); }),
-                new("encode_text", b, b, "text", () => { using (Tensor.NoGrad()) model.EncodeText(ids); }),
+                new("encode_image", b, b, "image", () => TensorScope.Infer(() => { model.EncodeImage(pixels); })),
+                new("encode_text", b, b, "text", () => TensorScope.Infer(() => { model.EncodeText(ids); })),
             };
         });
     }
@@ -190,7 +190,7 @@ public static class ModelWorkloads
             var labels = RandomMask(rng, b, size, size);
             var cases = new List<ModelBenchCase>
             {
-                new("forward", b, b, "image", () => { using (Tensor.NoGrad()) model.Forward(pixels, ids); }),
+                new("forward", b, b, "image", () => TensorScope.Infer(() => { model.Forward(pixels, ids); })),
             };
             if (o.Backward)
             {

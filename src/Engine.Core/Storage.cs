@@ -64,7 +64,9 @@ public sealed class CpuStorage : Storage
     public int[] IntArray => _i ?? throw new InvalidOperationException($"Storage is {_dtype}, not I32.");
     internal long[] LongArray => _l ?? throw new InvalidOperationException($"Storage is {_dtype}, not I64.");
     internal byte[] ByteArray => _b ?? throw new InvalidOperationException($"Storage is {_dtype}, not U8/Bool.");
-    public float[] FloatArray => _f ?? throw new InvalidOperationException($"Storage is {_dtype}, not F32 (or was disposed).");
+    public float[] FloatArray => _f ?? throw new InvalidOperationException(_dtype == DType.F32
+        ? "This tensor's storage was disposed: it was a temporary of a TensorScope (or TensorScope.Infer) that has ended. Keep it with TensorScope.Keep, or make it outside the scope."
+        : $"Storage is {_dtype}, not F32.");
     public Span<float> Floats => FloatArray.AsSpan(0, (int)_length);
     public Span<long> Longs => (_l ?? throw new InvalidOperationException($"Storage is {_dtype}, not I64.")).AsSpan();
     public Span<int> Ints => (_i ?? throw new InvalidOperationException($"Storage is {_dtype}, not I32.")).AsSpan();

@@ -64,4 +64,37 @@ public class TensorScopeTests
         Assert.Throws<InvalidOperationException>(() => a.Dispose());
         b.Dispose();
     }
+
+    [Fact]
+    public void InferKeepsOnlyTheResultAndRecordsNothing()
+    {
+        var x = RandGrad(3, 4, 8); var w = Rand(4, 8, 8);
+        Tensor? temp = null;
+        var y = TensorScope.Infer(() =>
+        {
+            temp = Ops.Linear(x, w);
+            return Ops.Relu(temp);
+        });
+        Assert.False(y.RequiresGrad);                                   // nothing recorded despite x requiring gradients
+        Assert.Equal(Ops.Relu(Ops.Linear(x.Detach(), w)).ToArray(), y.ToArray());
+        Assert.Throws<InvalidOperationException>(() => temp!.ToArray()); // the temporary went back to the pool
+        Tensor? made = null;
+        TensorScope.Infer(() => { made = Ops.Add(x, x); });
+        Assert.Throws<InvalidOperationException>(() => made!.ToArray());
+    }
+
+    [Fact]
+    public void PersistedTensorsOutliveEveryOpenScope()
+    {
+        var x = Rand(5, 6, 6);
+        Tensor cache = null!, temp = null!;
+        TensorScope.Infer(() =>
+        {
+            using var inner = TensorScope.Begin();
+            temp = Ops.Mul(x, 2f);
+            cache = TensorScope.Persist(Ops.Add(temp, 1f)); // a module's cache made inside a caller's scopes
+        });
+        Assert.Equal(x.ToArray().Select(v => v * 2f + 1f).ToArray(), cache.ToArray());
+        Assert.Throws<InvalidOperationException>(() => temp.ToArray());
+    }
 }

@@ -32,6 +32,27 @@ public sealed class TensorScope : IDisposable
         return s;
     }
 
+    /// <summary>Runs one inference step: no gradient recording, inside a scope, so every tensor the step makes except
+    /// its result goes back to the pool when it returns. Without this a step's surviving intermediates (a ViT's
+    /// per-layer hidden states, the decoder's activations) wait for the GC, and the next step's allocations come from
+    /// fresh pages: ~4,000 page faults per ViT-B/16 forward, 3-9 us each on a virtual machine.</summary>
+    public static Tensor Infer(Func<Tensor> step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        using (Tensor.NoGrad())
+        using (var scope = Begin())
+            return scope.Keep(step());
+    }
+
+    /// <summary><see cref="Infer(Func{Tensor})"/> for a step whose results are not kept (benchmarks).</summary>
+    public static void Infer(Action step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        using (Tensor.NoGrad())
+        using (Begin())
+            step();
+    }
+
     private static readonly TensorScope Inactive = new(null) { _disposed = true };
 
     /// <summary>False for the scope <see cref="Begin"/> returns while recording.</summary>
@@ -41,6 +62,16 @@ public sealed class TensorScope : IDisposable
     public Tensor Keep(Tensor t)
     {
         if (!_disposed) (_kept ??= new HashSet<Storage>(ReferenceEqualityComparer.Instance)).Add(t.Storage);
+        return t;
+    }
+
+    /// <summary>Takes <paramref name="t"/>'s storage out of every scope open on this thread, so no scope end releases
+    /// it: for a tensor a module keeps across calls (a cache) that may be made inside a caller's scope. Returns
+    /// <paramref name="t"/>.</summary>
+    public static Tensor Persist(Tensor t)
+    {
+        for (var s = _current; s is not null; s = s._parent)
+            if (!s._disposed) s._owned.Remove(t.Storage);
         return t;
     }
 

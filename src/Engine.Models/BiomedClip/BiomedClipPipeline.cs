@@ -44,7 +44,7 @@ public sealed class BiomedClipPipeline : IDisposable
     {
         var pixels = ImagePreprocessor.ToTensor(images, Preprocessing);
         lock (_lock)
-            using (Tensor.NoGrad()) return Model.EncodeImage(pixels, normalize).To(Device.Cpu);
+            return TensorScope.Infer(() => Model.EncodeImage(pixels, normalize).To(Device.Cpu));
     }
 
     /// <summary>Text features [N, E] (L2-normalised when asked).</summary>
@@ -52,7 +52,7 @@ public sealed class BiomedClipPipeline : IDisposable
     {
         var batch = Tokenizer.Encode(texts);
         lock (_lock)
-            using (Tensor.NoGrad()) return Model.EncodeText(batch.IdsTensor(), normalize).To(Device.Cpu);
+            return TensorScope.Infer(() => Model.EncodeText(batch.IdsTensor(), normalize).To(Device.Cpu));
     }
 
     /// <summary>

@@ -66,7 +66,7 @@ public sealed class ClipVisionEmbeddings : Module
         var cached = _positionCache;
         if (cached is not null && cached.Grid == g && cached.From.Matches(weight)) return cached.Table;
         var from = ParameterStamp.Of(weight); // before resizing: a change meanwhile shows as stale
-        var table = InterpolatedPositionTable(g);
+        var table = TensorScope.Persist(InterpolatedPositionTable(g)); // a caller's TensorScope must not release the cache
         _positionCache = new PositionCache(from, g, table);
         return table;
     }

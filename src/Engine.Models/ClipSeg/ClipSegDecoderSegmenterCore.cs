@@ -65,7 +65,7 @@ internal sealed class ClipSegDecoderSegmenterCore
     {
         ObjectDisposedException.ThrowIf(_disposed, _owner);
         var cond = EncodePrompts(prompts);
-        using (Tensor.NoGrad())
+        return TensorScope.Infer(() =>
         {
             int n = pixelValues.Shape[0], p = prompts.Count, d = cond.Shape[1];
             var acts = _encodeImages(pixelValues);
@@ -73,7 +73,7 @@ internal sealed class ClipSegDecoderSegmenterCore
             var perPair = cond.To(device).Unsqueeze(0).Expand(n, p, d).Reshape(n * p, d);
             var logits = _decoder.Forward(acts, perPair);
             return logits.Reshape(n, p, logits.Shape[1], logits.Shape[2]);
-        }
+        });
     }
 
     public void Dispose() => _disposed = true;

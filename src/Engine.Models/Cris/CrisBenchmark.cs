@@ -66,7 +66,7 @@ public static class CrisBenchmark
         var pixels = Tensor.Randn(rng, batch, 3, size, size);
         var ids = RandomIds(rng, batch, model.Config.WordLen, model.ClipArch.VocabSize);
         model.Eval();
-        void Forward() { using (Tensor.NoGrad()) model.Forward(pixels, ids); }
+        void Forward() => TensorScope.Infer(() => { model.Forward(pixels, ids); });
         log?.Invoke($"warm-up forward: {Time(Forward)}");
         var (fwd, fwdCalls) = Best(Forward, repeats, "forward", log);
 

@@ -42,7 +42,7 @@ public sealed class CrisSegmenter : IPromptSegmenter
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Model.Training) throw new InvalidOperationException("CrisSegmenter needs the model in eval mode (call Eval()): in training mode its batch norms would use and update batch statistics.");
         var ids = Tokenize(prompts);
-        using (Tensor.NoGrad())
+        return TensorScope.Infer(() =>
         {
             int n = pixelValues.Shape[0], p = prompts.Count;
             var (v3, v4, v5) = Model.Backbone.EncodeImage(pixelValues.To(Model.Device));
@@ -58,7 +58,7 @@ public sealed class CrisSegmenter : IPromptSegmenter
             fq = Model.Decoder.Forward(fq, words, padMask);
             var logits = Model.Proj.Forward(fq, state);                  // [N*P, 1, h, w]
             return logits.Reshape(n, p, logits.Shape[2], logits.Shape[3]).To(Device.Cpu);
-        }
+        });
     }
 
     // [N, ...] -> [N*P, ...], pair index n*P + p.

@@ -82,6 +82,7 @@ public sealed class PackedLinears
                 var weight = PackedLinearWeight.TryPack(Stack(_parts.Select(l => l.Weight.Value.Reshape(l.Weight.Shape[0], -1))));
                 if (weight is null) { _packed = null; return null; }
                 var bias = _parts[0].Bias is null ? null : Stack(_parts.Select(l => l.Bias!.Value));
+                if (bias is not null) TensorScope.Persist(bias); // kept with the copy: no caller's TensorScope may release it
                 _packed = new Packed(weight, bias, from);
             }
             return _packed;
