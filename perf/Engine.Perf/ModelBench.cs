@@ -87,6 +87,7 @@ public static class ModelBench
             OpProfiler.Reset();
         }
         var times = new List<double>();
+        var paired = new List<double>(); // each step against the FMA burst right after it (the same minute's machine)
         long alloc = 0; TimeSpan pauses = TimeSpan.Zero;
         var total = Stopwatch.StartNew();
         for (int i = 0; i < Math.Max(1, o.Iterations); i++)
@@ -98,12 +99,16 @@ public static class ModelBench
             times.Add(sw.Elapsed.TotalMilliseconds);
             alloc += GC.GetTotalAllocatedBytes(false) - a0; pauses += GC.GetTotalPauseDuration() - p0;
             log?.Invoke($"batch {c.Batch} {c.Mode}: step {i + 1} {times[^1]:F0} ms");
-            peak[0] = Math.Max(peak[0], FmaPeak.Burst(o.Threads, Math.Clamp(times[^1] / 4, 50, 400)));
+            double burst = FmaPeak.Burst(o.Threads, Math.Clamp(times[^1] / 4, 50, 400));
+            peak[0] = Math.Max(peak[0], burst);
+            if (flops > 0) paired.Add(times[^1] / (flops / 1e9 / burst * 1000.0));
         }
         times.Sort();
         int n = times.Count;
+        paired.Sort();
         return new ModelBenchResult(w.Family, w.Preset, w.Size, c, o.Threads, times[0], times[n / 2], flops / 1e9, peak[0],
-            memory.PeakGcMb, memory.PeakWorkingSetMb, alloc / 1048576.0 / n, pauses.TotalMilliseconds / n) { ConvShare = convShare, Profile = profile };
+            memory.PeakGcMb, memory.PeakWorkingSetMb, alloc / 1048576.0 / n, pauses.TotalMilliseconds / n)
+        { ConvShare = convShare, Profile = profile, PairedBoundRatio = paired.Count > 0 ? paired[paired.Count / 2] : 0 };
     }
 
     /// <summary>Runs <paramref name="step"/> once under the op profiler; returns the FLOPs its kernels executed and
