@@ -206,10 +206,14 @@ public static class ModelWorkloads
     // ---------------------------------------------------------------- helpers
 
     /// <summary>Clears every gradient, runs the loss and backpropagates (no optimiser step).</summary>
+    /// <summary>Forward + backward as the trainer runs it: in a step scope, gradients dropped at the end.</summary>
     private static void TrainStep(Module model, Func<Tensor> loss)
     {
-        foreach (var p in model.Parameters()) p.Value.ZeroGrad();
-        loss().Backward();
+        using (TensorScope.BeginStep())
+        {
+            loss().Backward();
+            foreach (var p in model.Parameters()) p.Value.ZeroGrad();
+        }
     }
 
     /// <summary>CLIP ids: &lt;|startoftext|&gt;, random tokens, &lt;|endoftext|&gt; (the largest id, where the pooling reads).</summary>

@@ -1,3 +1,5 @@
+using Engine.Nn;
+using Engine.Nn.Optim;
 using Xunit;
 using static Engine.Core.Tests.TestUtil;
 
@@ -96,5 +98,37 @@ public class TensorScopeTests
         });
         Assert.Equal(x.ToArray().Select(v => v * 2f + 1f).ToArray(), cache.ToArray());
         Assert.Throws<InvalidOperationException>(() => temp.ToArray());
+    }
+
+    /// <summary>Training steps in step scopes (as the trainer runs them) give the same parameters as without, keep the
+    /// optimiser state across steps, and release the tape's activations when each step ends.</summary>
+    [Fact]
+    public void TrainingStepScopesReleaseTheTapeAndKeepOptimiserState()
+    {
+        float[] Train(bool scoped, out Tensor lastActivation)
+        {
+            var layer = new Linear(6, 4, rng: new Random(7));
+            var opt = new AdamW(layer.NamedParameters(), lr: 0.1);
+            lastActivation = null!;
+            for (int step = 0; step < 3; step++)
+            {
+                using (scoped ? TensorScope.BeginStep() : null)
+                {
+                    for (int micro = 0; micro < 2; micro++) // gradient accumulation inside one step
+                    {
+                        lastActivation = Ops.Relu(layer.Forward(Rand(20 + step * 2 + micro, 5, 6)));
+                        Ops.Mean(Ops.Mul(lastActivation, lastActivation)).Backward();
+                    }
+                    opt.Step();
+                    opt.ZeroGrad();
+                }
+            }
+            return layer.Weight.Value.ToArray();
+        }
+        var plain = Train(scoped: false, out var keptActivation);
+        var scoped = Train(scoped: true, out var releasedActivation);
+        Assert.Equal(plain, scoped);                                                    // same updates, state kept
+        _ = keptActivation.ToArray();
+        Assert.Throws<InvalidOperationException>(() => releasedActivation.ToArray()); // back in the pool
     }
 }

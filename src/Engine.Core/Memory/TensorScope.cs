@@ -32,6 +32,18 @@ public sealed class TensorScope : IDisposable
         return s;
     }
 
+    /// <summary>Opens a scope that tracks even while autograd records: for a whole training step (forward, backward,
+    /// optimiser step), whose tape holds its activations only until the step is over. Disposing it after the optimiser
+    /// step returns them all to the pool instead of leaving them to the GC (whose freed memory comes back as fresh,
+    /// page-faulting pages). Whatever must outlive the step is the owner's to persist (<see cref="Persist"/>: the
+    /// optimisers' state); gradients made inside it are released with it, so the step must end with ZeroGrad.</summary>
+    public static TensorScope BeginStep()
+    {
+        var s = new TensorScope(_current);
+        _current = s;
+        return s;
+    }
+
     /// <summary>Runs one inference step: no gradient recording, inside a scope, so every tensor the step makes except
     /// its result goes back to the pool when it returns. Without this a step's surviving intermediates (a ViT's
     /// per-layer hidden states, the decoder's activations) wait for the GC, and the next step's allocations come from

@@ -46,7 +46,8 @@ public sealed class AdamW : Optimizer
                 var t = p.Value;
                 if (!_state.TryGetValue(name, out var st))
                 {
-                    st = new State { ExpAvg = Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape)), ExpAvgSq = Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape)) };
+                    // Made inside the caller's training-step scope, kept for every later step.
+                    st = new State { ExpAvg = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape))), ExpAvgSq = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape))) };
                     _state[name] = st;
                 }
                 st.Step++;

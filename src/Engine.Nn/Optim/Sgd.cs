@@ -41,7 +41,7 @@ public sealed class Sgd : Optimizer
                 if (Momentum != 0)
                 {
                     first = !_buffers.TryGetValue(name, out buf);
-                    if (first) { buf = Tensor.Zeros(DType.F32, t.Device, (int[])t.Shape.Clone()); _buffers[name] = buf; }
+                    if (first) { buf = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, (int[])t.Shape.Clone())); _buffers[name] = buf; }
                 }
                 BackendRegistry.Get(t.Device).SgdStep(t.Storage, t.Offset, g.Storage, g.Offset, buf?.Storage, buf?.Offset ?? 0, t.Numel,
                     (float)lr, (float)Momentum, (float)Dampening, (float)wd, Nesterov, first);

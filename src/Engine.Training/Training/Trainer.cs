@@ -145,33 +145,49 @@ public static class Trainer
             var trainWatch = Stopwatch.StartNew();
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
-            for (int b = 0; b < batches.Count; b++)
+            // Each optimiser step (its micro-batches' forward and backward, clipping, the update) runs in one
+            // TensorScope.BeginStep: the tape's activations and the gradients go back to the pool when the step ends
+            // instead of to the GC, whose freed memory comes back as fresh pages (the demo's 500 steps took 3.5
+            // million page faults, ~20 % of its CPU time in the kernel, without it).
+            TensorScope? stepScope = null;
+            try
             {
-                int groupStart = b / o.GradAccumulation * o.GradAccumulation;
-                int groupCount = Math.Min(o.GradAccumulation, batches.Count - groupStart);
-                var records = batches[b];
-                var prompts = records.Select(r => EpochPlan.Prompt(trainSet, keys, o.Seed, epoch, r)).ToArray();
-                var batch = BatchAssembler.Assemble(train, records, prompts, o.Augmentation, o.Seed, epoch);
-                if (cosine is not null) optimizer.LearningRate = cosine.LearningRateAt(step);
-
-                var logits = model.Forward(batch.Pixels.To(device), batch.Prompts);
-                if (logits.Shape[1] != train.Height || logits.Shape[2] != train.Width)
-                    logits = Ops.Interpolate(logits.Unsqueeze(1), train.Height, train.Width, InterpolationMode.Bilinear).Squeeze(1);
-                var l = loss.Compute(logits, batch.Targets.To(device));
-                double value = l.Item();
-                if (!double.IsFinite(value))
-                    throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1}; lower --lr or enable --clip-grad. '{run.LastDir}' still holds the last good epoch.");
-                (groupCount > 1 ? Ops.Mul(l, 1f / groupCount) : l).Backward();
-                if (b - groupStart == groupCount - 1)
+                for (int b = 0; b < batches.Count; b++)
                 {
-                    if (o.MaxGradNorm > 0) GradClip.ClipGradNorm(trainable.Select(p => p.parameter), o.MaxGradNorm);
-                    optimizer.Step();
-                    optimizer.ZeroGrad();
-                    step++;
-                    if (collectEachStep) GC.Collect();
+                    int groupStart = b / o.GradAccumulation * o.GradAccumulation;
+                    int groupCount = Math.Min(o.GradAccumulation, batches.Count - groupStart);
+                    if (b == groupStart) stepScope = TensorScope.BeginStep();
+                    var records = batches[b];
+                    var prompts = records.Select(r => EpochPlan.Prompt(trainSet, keys, o.Seed, epoch, r)).ToArray();
+                    var batch = BatchAssembler.Assemble(train, records, prompts, o.Augmentation, o.Seed, epoch);
+                    if (cosine is not null) optimizer.LearningRate = cosine.LearningRateAt(step);
+
+                    var logits = model.Forward(batch.Pixels.To(device), batch.Prompts);
+                    if (logits.Shape[1] != train.Height || logits.Shape[2] != train.Width)
+                        logits = Ops.Interpolate(logits.Unsqueeze(1), train.Height, train.Width, InterpolationMode.Bilinear).Squeeze(1);
+                    var l = loss.Compute(logits, batch.Targets.To(device));
+                    double value = l.Item();
+                    if (!double.IsFinite(value))
+                        throw new InvalidOperationException($"The training loss became {value} at epoch {epoch + 1}, batch {b + 1}; lower --lr or enable --clip-grad. '{run.LastDir}' still holds the last good epoch.");
+                    (groupCount > 1 ? Ops.Mul(l, 1f / groupCount) : l).Backward();
+                    if (b - groupStart == groupCount - 1)
+                    {
+                        if (o.MaxGradNorm > 0) GradClip.ClipGradNorm(trainable.Select(p => p.parameter), o.MaxGradNorm);
+                        optimizer.Step();
+                        optimizer.ZeroGrad();
+                        stepScope?.Dispose();
+                        stepScope = null;
+                        step++;
+                        if (collectEachStep) GC.Collect();
+                    }
+                    lossSum += value * records.Length;
+                    progress.BatchCompleted(records.Length, value, optimizer.LearningRate);
                 }
-                lossSum += value * records.Length;
-                progress.BatchCompleted(records.Length, value, optimizer.LearningRate);
+            }
+            finally
+            {
+                // A failed step still closes its scope (scopes nest per thread); its gradients go with it.
+                if (stepScope is not null) { optimizer.ZeroGrad(); stepScope.Dispose(); }
             }
             trainWatch.Stop();
             process.Refresh();
