@@ -15,7 +15,7 @@ public abstract class Storage : IDisposable
     public abstract void Dispose();
 }
 
-/// <summary>Host storage. Float32 buffers come from <see cref="ArrayPool{T}"/>, so the array may be longer than
+/// <summary>Host storage. Float32 buffers come from a pool (TensorBufferPool), so the array may be longer than
 /// <see cref="Length"/>: always slice with Length.</summary>
 public sealed class CpuStorage : Storage
 {
@@ -44,7 +44,7 @@ public sealed class CpuStorage : Storage
         switch (dtype)
         {
             case DType.F32:
-                var f = n == 0 ? Array.Empty<float>() : ArrayPool<float>.Shared.Rent(n);
+                var f = n == 0 ? Array.Empty<float>() : TensorBufferPool.Rent(n);
                 if (clear) Array.Clear(f, 0, n);
                 return new CpuStorage(dtype, length, f, null, null, null, n != 0);
             case DType.I64: return new CpuStorage(dtype, length, null, new long[n], null, null, false);
@@ -75,6 +75,6 @@ public sealed class CpuStorage : Storage
     public override void Dispose()
     {
         var f = Interlocked.Exchange(ref _f, null);
-        if (f != null && _pooled) ArrayPool<float>.Shared.Return(f);
+        if (f != null && _pooled) TensorBufferPool.Return(f);
     }
 }

@@ -131,4 +131,23 @@ public class TensorScopeTests
         _ = keptActivation.ToArray();
         Assert.Throws<InvalidOperationException>(() => releasedActivation.ToArray()); // back in the pool
     }
+
+    /// <summary>A step's buffers come back for the next step, also when the step held hundreds of one size at once
+    /// (as a training tape does; the shared ArrayPool would keep only ~32 per size per core).</summary>
+    [Fact]
+    public void ReleasedBuffersAreReusedEvenWhenAStepHeldHundredsOfOneSize()
+    {
+        HashSet<float[]> Step()
+        {
+            var arrays = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+            using (TensorScope.BeginStep())
+                for (int i = 0; i < 300; i++)
+                    arrays.Add(((CpuStorage)Tensor.Zeros(DType.F32, Device.Cpu, 3000, 7).Storage).FloatArray);
+            return arrays;
+        }
+        var first = Step();
+        var second = Step();
+        Assert.Equal(300, first.Count);
+        Assert.True(second.SetEquals(first), $"{second.Count(first.Contains)} of 300 buffers reused");
+    }
 }
