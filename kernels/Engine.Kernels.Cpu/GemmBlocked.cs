@@ -54,18 +54,24 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                             int rows = Math.Min(mr, mc - ir);
                             float* aPanel = aBlock + (long)ir * kc;
                             float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
-                            if (rows == mr && cols == nr)
-                            {
-                                if (bFromMemory && ic == m0 && ir == 0) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
-                                else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock);
-                            }
-                            else
-                                EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile);
+                            Tile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile, streamB: bFromMemory && ic == m0 && ir == 0);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>One micro-tile of C: the kernel straight into C when the tile is full (<paramref name="streamB"/>: the
+    /// first tile over a B panel read from memory, see <see cref="IGemmMicroKernel.RunStreamingB"/>), else
+    /// <see cref="EdgeTile"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void Tile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
+        int rows, int cols, float* tile, bool streamB)
+    {
+        if (rows < TKernel.MR || cols < TKernel.NR) EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile);
+        else if (streamB) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
+        else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
     }
 
     /// <summary>A ragged tile (rows &lt; MR or cols &lt; NR): the kernel writes a full tile to scratch, then the valid part

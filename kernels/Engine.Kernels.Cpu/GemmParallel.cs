@@ -80,13 +80,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     int rows = Math.Min(mr, m - ir);
                     float* aPanel = ap + ir / mr * panelStride;
                     float* cTile = c + (long)ir * ldc + jr;
-                    if (rows == mr && cols == nr)
-                    {
-                        if (bFromMemory && ir == 0) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
-                        else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
-                    }
-                    else
-                        GemmBlocked<TKernel>.EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile);
+                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB: bFromMemory && ir == 0);
                 }
             }
         }

@@ -24,13 +24,7 @@ public sealed class TensorScope : IDisposable
     private TensorScope(TensorScope? parent) { _parent = parent; }
 
     /// <summary>Opens a scope on this thread; an inactive (no-op) one while autograd records.</summary>
-    public static TensorScope Begin()
-    {
-        if (GradMode.IsEnabled) return Inactive;
-        var s = new TensorScope(_current);
-        _current = s;
-        return s;
-    }
+    public static TensorScope Begin() => GradMode.IsEnabled ? Inactive : BeginStep();
 
     /// <summary>Opens a scope that tracks even while autograd records: for a whole training step (forward, backward,
     /// optimiser step), whose tape holds its activations only until the step is over. Disposing it after the optimiser

@@ -49,8 +49,11 @@ public sealed class PackedLinears
 
     public int OutFeatures => _parts.Sum(p => p.Weight.Shape[0]);
 
-    /// <summary>Whether a packed copy exists (<see cref="Pack"/> was called and the weights are on the CPU).</summary>
-    public bool IsPacked => _packed is not null;
+    /// <summary>Whether <see cref="TryForward"/> takes an input of <paramref name="rows"/> rows on
+    /// <paramref name="device"/>: packed, no gradient recording, CPU, more than <see cref="MinRows"/> rows. Lets a
+    /// caller skip preparing an input the packed path would not run (a patch embedding's flattened patches).</summary>
+    public bool Accepts(int rows, Device device)
+        => _packed is not null && !Engine.Autograd.GradMode.IsEnabled && device.Kind == DeviceKind.Cpu && rows > MinRows;
 
     /// <summary>Packs the stacked weights now (what <see cref="Module.PackForInference"/> calls).</summary>
     public void Pack() => Current(repack: true);
@@ -60,8 +63,8 @@ public sealed class PackedLinears
     /// the layers themselves.</summary>
     public Tensor? TryForward(Tensor x, UnaryOp? activation = null, Tensor? residual = null)
     {
-        if (_packed is null || Engine.Autograd.GradMode.IsEnabled || x.Device.Kind != DeviceKind.Cpu || x.Rank < 1
-            || x.Numel / Math.Max(1, x.Shape[^1]) <= MinRows || (residual is not null && residual.Device.Kind != DeviceKind.Cpu))
+        if (x.Rank < 1 || !Accepts((int)(x.Numel / Math.Max(1, x.Shape[^1])), x.Device)
+            || (residual is not null && residual.Device.Kind != DeviceKind.Cpu))
             return null;
         var packed = Current(repack: false);
         return packed is null ? null : Ops.Linear(x, packed.Weight, packed.Bias, activation, residual);
