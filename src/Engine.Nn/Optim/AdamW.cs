@@ -17,48 +17,35 @@ public sealed class AdamW : Optimizer
         : this(OneGroup(parameters), lr, beta1, beta2, eps, weightDecay) { }
 
     public AdamW(IEnumerable<ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 1e-2)
-        : base(groups, lr)
+        : base(groups, lr, weightDecay)
     {
         if (lr < 0 || eps < 0 || beta1 is < 0 or >= 1 || beta2 is < 0 or >= 1 || weightDecay < 0)
             throw new ArgumentException($"AdamW: invalid hyper-parameters lr {lr}, betas ({beta1}, {beta2}), eps {eps}, weight decay {weightDecay}.");
-        Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay;
+        Beta1 = beta1; Beta2 = beta2; Eps = eps;
     }
 
     public double Beta1 { get; }
     public double Beta2 { get; }
     public double Eps { get; }
-    public double WeightDecay { get; }
 
     /// <summary>Steps taken by one parameter (0 if it never had a gradient).</summary>
     public long StepsOf(string name) => _state.TryGetValue(name, out var s) ? s.Step : 0;
 
-    public override void Step()
+    protected override void Update(string name, Tensor t, Tensor g, double lr, double wd)
     {
-        using var _ = Tensor.NoGrad();
-        foreach (var group in Groups)
+        if (!_state.TryGetValue(name, out var st))
         {
-            double lr = LearningRate * group.LrScale, wd = group.WeightDecay ?? WeightDecay;
-            foreach (var (name, p) in group.Parameters)
-            {
-                var g = GradOf(name, p);
-                if (g is null) continue; // not stepped: caches derived from it stay valid
-                p.MarkModified();
-                var t = p.Value;
-                if (!_state.TryGetValue(name, out var st))
-                {
-                    // Made inside the caller's training-step scope, kept for every later step.
-                    st = new State { ExpAvg = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape))), ExpAvgSq = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape))) };
-                    _state[name] = st;
-                }
-                st.Step++;
-                // Scalars as torch computes them: Python floats (double), rounded to float32 inside the kernels.
-                double bc1 = 1 - Math.Pow(Beta1, st.Step), bc2 = 1 - Math.Pow(Beta2, st.Step);
-                BackendRegistry.Get(t.Device).AdamWStep(t.Storage, t.Offset, g.Storage, g.Offset, st.ExpAvg.Storage, st.ExpAvg.Offset,
-                    st.ExpAvgSq.Storage, st.ExpAvgSq.Offset, t.Numel,
-                    decay: (float)(1 - lr * wd), oneMinusBeta1: (float)(1 - Beta1), beta2: (float)Beta2, oneMinusBeta2: (float)(1 - Beta2),
-                    eps: (float)Eps, stepSize: (float)(lr / bc1), bc2Sqrt: (float)Math.Sqrt(bc2));
-            }
+            // Made inside the caller's training-step scope, kept for every later step.
+            st = new State { ExpAvg = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape))), ExpAvgSq = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, Copy(t.Shape))) };
+            _state[name] = st;
         }
+        st.Step++;
+        // Scalars as torch computes them: Python floats (double), rounded to float32 inside the kernels.
+        double bc1 = 1 - Math.Pow(Beta1, st.Step), bc2 = 1 - Math.Pow(Beta2, st.Step);
+        BackendRegistry.Get(t.Device).AdamWStep(t.Storage, t.Offset, g.Storage, g.Offset, st.ExpAvg.Storage, st.ExpAvg.Offset,
+            st.ExpAvgSq.Storage, st.ExpAvgSq.Offset, t.Numel,
+            decay: (float)(1 - lr * wd), oneMinusBeta1: (float)(1 - Beta1), beta2: (float)Beta2, oneMinusBeta2: (float)(1 - Beta2),
+            eps: (float)Eps, stepSize: (float)(lr / bc1), bc2Sqrt: (float)Math.Sqrt(bc2));
     }
 
     private static int[] Copy(int[] s) => (int[])s.Clone();

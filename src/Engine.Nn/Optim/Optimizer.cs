@@ -7,10 +7,11 @@ namespace Engine.Nn.Optim;
 /// </summary>
 public abstract class Optimizer
 {
-    protected Optimizer(IEnumerable<ParamGroup> groups, double learningRate)
+    protected Optimizer(IEnumerable<ParamGroup> groups, double learningRate, double weightDecay)
     {
         Groups = groups.ToList();
         LearningRate = learningRate;
+        WeightDecay = weightDecay;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var g in Groups)
             foreach (var (name, _) in g.Parameters)
@@ -22,10 +23,31 @@ public abstract class Optimizer
 
     public IReadOnlyList<ParamGroup> Groups { get; }
     public double LearningRate { get; set; }
+    /// <summary>Weight decay of groups that do not set their own.</summary>
+    public double WeightDecay { get; }
 
     public IEnumerable<(string name, Parameter parameter)> AllParameters() => Groups.SelectMany(g => g.Parameters);
 
-    public abstract void Step();
+    /// <summary>One update of every parameter that has a gradient (one without is skipped entirely: no decay, no state,
+    /// and caches derived from it stay valid), with its group's learning rate and weight decay.</summary>
+    public void Step()
+    {
+        using var _ = Tensor.NoGrad();
+        foreach (var group in Groups)
+        {
+            double lr = LearningRate * group.LrScale, wd = group.WeightDecay ?? WeightDecay;
+            foreach (var (name, p) in group.Parameters)
+            {
+                var g = GradOf(name, p);
+                if (g is null) continue;
+                p.MarkModified();
+                Update(name, p.Value, g, lr, wd);
+            }
+        }
+    }
+
+    /// <summary>Updates one parameter in place from its (checked, contiguous) gradient.</summary>
+    protected abstract void Update(string name, Tensor parameter, Tensor grad, double lr, double weightDecay);
 
     /// <summary>Drops every gradient (a parameter without a gradient is skipped by the next step).</summary>
     public void ZeroGrad()

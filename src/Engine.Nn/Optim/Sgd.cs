@@ -13,40 +13,27 @@ public sealed class Sgd : Optimizer
         : this(OneGroup(parameters), lr, momentum, dampening, weightDecay, nesterov) { }
 
     public Sgd(IEnumerable<ParamGroup> groups, double lr, double momentum = 0, double dampening = 0, double weightDecay = 0, bool nesterov = false)
-        : base(groups, lr)
+        : base(groups, lr, weightDecay)
     {
         if (lr < 0 || momentum < 0 || weightDecay < 0) throw new ArgumentException($"Sgd: invalid lr {lr}, momentum {momentum} or weight decay {weightDecay}.");
         if (nesterov && (momentum <= 0 || dampening != 0)) throw new ArgumentException("Sgd: Nesterov momentum requires a momentum and zero dampening.");
-        Momentum = momentum; Dampening = dampening; WeightDecay = weightDecay; Nesterov = nesterov;
+        Momentum = momentum; Dampening = dampening; Nesterov = nesterov;
     }
 
     public double Momentum { get; }
     public double Dampening { get; }
-    public double WeightDecay { get; }
     public bool Nesterov { get; }
 
-    public override void Step()
+    protected override void Update(string name, Tensor t, Tensor g, double lr, double wd)
     {
-        using var _ = Tensor.NoGrad();
-        foreach (var group in Groups)
+        Tensor? buf = null; bool first = false;
+        if (Momentum != 0)
         {
-            double lr = LearningRate * group.LrScale, wd = group.WeightDecay ?? WeightDecay;
-            foreach (var (name, p) in group.Parameters)
-            {
-                var g = GradOf(name, p);
-                if (g is null) continue; // not stepped: caches derived from it stay valid
-                p.MarkModified();
-                var t = p.Value;
-                Tensor? buf = null; bool first = false;
-                if (Momentum != 0)
-                {
-                    first = !_buffers.TryGetValue(name, out buf);
-                    if (first) { buf = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, (int[])t.Shape.Clone())); _buffers[name] = buf; }
-                }
-                BackendRegistry.Get(t.Device).SgdStep(t.Storage, t.Offset, g.Storage, g.Offset, buf?.Storage, buf?.Offset ?? 0, t.Numel,
-                    (float)lr, (float)Momentum, (float)Dampening, (float)wd, Nesterov, first);
-            }
+            first = !_buffers.TryGetValue(name, out buf);
+            if (first) { buf = TensorScope.Persist(Tensor.Zeros(DType.F32, t.Device, (int[])t.Shape.Clone())); _buffers[name] = buf; }
         }
+        BackendRegistry.Get(t.Device).SgdStep(t.Storage, t.Offset, g.Storage, g.Offset, buf?.Storage, buf?.Offset ?? 0, t.Numel,
+            (float)lr, (float)Momentum, (float)Dampening, (float)wd, Nesterov, first);
     }
 
     public override Dictionary<string, Tensor> StateDict()
