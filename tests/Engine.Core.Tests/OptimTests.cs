@@ -7,13 +7,7 @@ namespace Engine.Core.Tests;
 
 public class OptimTests
 {
-    private static string Golden(string file)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
-        if (dir == null) throw new DirectoryNotFoundException("Engine.sln not found above " + AppContext.BaseDirectory);
-        return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "golden", "clipseg_tiny_refined", file));
-    }
+    private static string Golden(string file) => Engine.Tests.RepoPaths.Golden("clipseg_tiny_refined", file);
 
     [Fact]
     public void AdamWStepMatchesTorchGoldenAndSkipsParametersWithoutGrad()

@@ -19,7 +19,6 @@ public sealed class BiomedClipCliTests : IDisposable
 
     private static int Engine(params string[] args) => Program.Main(args);
 
-    private static string BiomedBertVocab => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "vocab", "biomedbert"));
 
     private static (int rc, string stdout) EngineCaptured(params string[] args)
     {

@@ -9,7 +9,6 @@ namespace Engine.Models.Tests;
 /// <summary>The host-facing BiomedCLIP API (what `engine classify` / `engine embed` call) and `engine init --family biomedclip`.</summary>
 public sealed class BiomedClipPipelineTests
 {
-    private static string BiomedBertVocab => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "vocab", "biomedbert"));
 
     [Fact]
     public void Open_clip_preprocessing_of_the_raw_golden_images_reproduces_pixel_values_and_features()

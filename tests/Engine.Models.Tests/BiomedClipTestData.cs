@@ -1,3 +1,4 @@
+using Engine.Tests;
 using Engine.Weights;
 using Xunit;
 
@@ -6,32 +7,22 @@ namespace Engine.Models.Tests;
 /// <summary>Golden-data access and tolerance checks for the BERT / BiomedCLIP tests.</summary>
 internal static class BiomedClipTestData
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Engine.sln not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string RepoRoot => Root.Value;
-    public static string Golden(string name) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "golden", name));
+    public static string Golden(string name) => RepoPaths.Golden(name);
+    public static string BiomedBertVocab => RepoPaths.Vocab("biomedbert");
     public static string BertTiny => Golden("bert_tiny");
     public static string BiomedClipTiny => Golden("biomedclip_tiny");
     public static string ClipSegTiny => Golden("clipseg_tiny_refined");
 
     public static Dictionary<string, Tensor> Read(string folder, string file) => SafetensorsFile.ReadAll(Path.Combine(folder, file));
 
-    /// <summary>max|ours - ref| over the tensor (shapes must agree).</summary>
+    /// <summary>max|ours - ref| over the tensor (shapes must agree; a NaN gives infinity).</summary>
     public static double MaxAbsDiff(Tensor ours, Tensor reference)
     {
         Assert.Equal(reference.Shape, ours.Shape);
-        var a = ours.ToArray(); var b = reference.ToArray();
-        double m = 0;
-        for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs((double)a[i] - b[i]));
-        return m;
+        return ClipGolden.MaxAbsDiff(ours, reference);
     }
 
-    public static double MaxAbs(Tensor t) => t.ToArray().Select(x => Math.Abs((double)x)).DefaultIfEmpty(0).Max();
+    public static double MaxAbs(Tensor t) => ClipGolden.MaxAbs(t);
 
     /// <summary>Asserts max|ours - ref| &lt;= atol + rtol * max|ref| and returns the observed max difference.</summary>
     public static double AssertClose(string name, Tensor ours, Tensor reference, double rtol, double atol)

@@ -1,3 +1,4 @@
+using Engine.Tests;
 using Engine.Weights;
 using Xunit;
 
@@ -6,20 +7,13 @@ namespace Engine.Models.Tests;
 /// <summary>Golden-data access and the README tolerance checks for the CLIP / CLIPSeg tests.</summary>
 internal static class ClipGolden
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Engine.sln not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string RepoRoot => Root.Value;
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-    public static string Golden(string name) => Path.Combine(Shared, "golden", name);
+    public static string RepoRoot => RepoPaths.Root;
+    public static string Shared => RepoPaths.Shared;
+    public static string Golden(string name) => RepoPaths.Golden(name);
     public static string ClipSegTiny => Golden("clipseg_tiny_refined");
     public static string ClipTextTiny => Golden("clip_text_tiny");
     public static string ClipVisionTiny => Golden("clip_vision_tiny");
-    public static string ClipVocab => Path.Combine(Shared, "vocab", "clip");
+    public static string ClipVocab => RepoPaths.Vocab("clip");
 
     public static Dictionary<string, Tensor> Read(string folder, string file) => SafetensorsFile.ReadAll(Path.Combine(folder, file));
 

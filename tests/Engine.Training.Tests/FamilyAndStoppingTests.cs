@@ -14,7 +14,7 @@ public sealed class FamilyAndStoppingTests(TestWorkspace ws)
     public void BiomedClipSeg_folders_train_resume_exactly_and_test()
     {
         var model = Path.Combine(ws.NewDir("biomedclipseg"), "model");
-        var vocab = Path.GetFullPath(Path.Combine(TestWorkspace.RepositoryRoot, "..", "shared", "vocab", "biomedbert"));
+        var vocab = Engine.Tests.RepoPaths.Vocab("biomedbert");
         ModelFamilies.Initializer("biomedclipseg").Initialize(new ModelInitRequest(model, "tiny", vocab, 2,
             new Dictionary<string, string> { ["extract-layers"] = "0,1,1" }));
         var o = new TrainOptions

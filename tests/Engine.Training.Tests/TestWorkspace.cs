@@ -1,3 +1,4 @@
+using Engine.Tests;
 using Engine.Data.Converters;
 using Engine.Data.Synthetic;
 using Engine.Models.Loading;
@@ -30,17 +31,9 @@ public sealed class TestWorkspace : IDisposable
 
     public string NewDir(string name) => Path.Combine(Directory.CreateTempSubdirectory($"{name}-").FullName);
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Engine.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepositoryRoot => RepoPaths.Root;
 
-    public static string ClipVocab => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "vocab", "clip"));
+    public static string ClipVocab => RepoPaths.Vocab("clip");
 
     public void Dispose()
     {

@@ -1,18 +1,13 @@
+using Engine.Tests;
+
 namespace Engine.Weights.Tests;
 
-/// <summary>Locates the repository root (the folder holding Engine.sln) and the read-only reference data beside it.</summary>
+/// <summary>The repository and the read-only reference data beside it (<see cref="RepoPaths"/>), by golden case.</summary>
 internal static class TestPaths
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir != null && !File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Engine.sln not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string RepoRoot => Root.Value;
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-    public static string Golden(string caseName, string file) => Path.Combine(Shared, "golden", caseName, file);
+    public static string RepoRoot => RepoPaths.Root;
+    public static string Shared => RepoPaths.Shared;
+    public static string Golden(string caseName, string file) => RepoPaths.Golden(caseName, file);
 }
 
 /// <summary>A scratch folder deleted on dispose.</summary>
