@@ -12,9 +12,19 @@ public static unsafe class Gemm
     private const long ParallelThreshold = 1L << 21;
 
     /// <summary>Which micro-kernel the fast path uses; tests force each one on any hardware (Vector512 is emulated in
-    /// software when not accelerated, so forcing it is for correctness only).</summary>
+    /// software when not accelerated, so forcing it is for correctness only). The environment variable
+    /// ENGINE_CPU_KERNEL=avx2|avx512 sets it for a whole process: a whole test run through the AVX-512 kernels on a
+    /// machine without AVX-512, or the AVX2 kernels on one with it (to tell a kernel problem from a model problem).</summary>
     internal enum KernelChoice { Auto, Vector256, Vector512 }
-    internal static KernelChoice ForcedKernel { get; set; } = KernelChoice.Auto;
+    internal static KernelChoice ForcedKernel { get; set; } = KernelFromEnvironment(Environment.GetEnvironmentVariable("ENGINE_CPU_KERNEL"));
+
+    internal static KernelChoice KernelFromEnvironment(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => KernelChoice.Auto,
+        "avx2" or "vector256" => KernelChoice.Vector256,
+        "avx512" or "vector512" => KernelChoice.Vector512,
+        _ => throw new ArgumentException($"ENGINE_CPU_KERNEL='{value}' is not one of auto, avx2, avx512."),
+    };
 
     internal static bool UseVector512 => ForcedKernel switch
     {

@@ -46,7 +46,9 @@ public static class CliErrors
 {
     public static int Report(Exception e)
     {
-        var inner = e is TargetInvocationException { InnerException: { } ie } ? ie : e;
+        var inner = e;
+        // Reflection and static initialisers (e.g. a bad ENGINE_CPU_KERNEL read by the GEMM's) wrap the real error.
+        while (inner is TargetInvocationException or TypeInitializationException && inner.InnerException is { } ie) inner = ie;
         Console.Error.WriteLine($"error: {inner.Message}");
         if (Environment.GetEnvironmentVariable("ENGINE_DEBUG") == "1") Console.Error.WriteLine(inner);
         return 1;

@@ -47,6 +47,17 @@ public class GemmTests
     }
 
     [Fact]
+    public void KernelChoiceFromEnvironment()
+    {
+        Assert.Equal(Gemm.KernelChoice.Auto, Gemm.KernelFromEnvironment(null));
+        Assert.Equal(Gemm.KernelChoice.Auto, Gemm.KernelFromEnvironment(" "));
+        Assert.Equal(Gemm.KernelChoice.Vector256, Gemm.KernelFromEnvironment("AVX2"));
+        Assert.Equal(Gemm.KernelChoice.Vector512, Gemm.KernelFromEnvironment("avx512"));
+        var e = Assert.Throws<ArgumentException>(() => Gemm.KernelFromEnvironment("sse"));
+        Assert.Contains("ENGINE_CPU_KERNEL='sse'", e.Message);
+    }
+
+    [Fact]
     public void BetaZeroOverwritesNaN()
     {
         var a = TestData.Random(20 * 30, 1);

@@ -123,7 +123,11 @@ public sealed class CrisFolderTests : IDisposable
         using var runner = family.OpenForwardRunner(folder, Device.Cpu);
         var r = runner.Run(new Dictionary<string, Tensor> { ["pixel_values"] = pixels, ["word_ids"] = seg.Tokenize(prompts) }, new ForwardOptions());
         Assert.Equal(new[] { 2, 1, 16, 16 }, r.Outputs["pred_logits"].Shape);
-        Assert.Equal(logits.Narrow(0, 0, 1).Narrow(1, 0, 1).Contiguous().ToArray(), r.Outputs["pred_logits"].Narrow(0, 0, 1).Contiguous().ToArray());
+        // Close, not bit-equal: the runner and the segmenter may block a GEMM's depth differently (packed weights are cut
+        // into deeper K blocks than the unpacked path), which changes the summation order; with the AVX2 kernels and this
+        // tiny model they happen to agree to the bit, with the AVX-512 ones (ENGINE_CPU_KERNEL=avx512) they do not.
+        AssertClose("engine forward vs segmenter", r.Outputs["pred_logits"].Narrow(0, 0, 1).Contiguous().Reshape(16, 16),
+            logits.Narrow(0, 0, 1).Narrow(1, 0, 1).Contiguous().Reshape(16, 16), 1e-5, 1e-6);
     }
 
     /// <summary>The tiny golden CLIP (backbone.* of model.safetensors without CRIS's connect.*) as OpenAI ships CLIP:

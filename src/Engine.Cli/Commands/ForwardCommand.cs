@@ -37,11 +37,14 @@ public sealed class ForwardCommand : ICliCommand
             var options = new ForwardOptions { ComputeGradients = gradsPath != null, RecordIntermediates = p.GetValue(inter), Flags = set };
 
             var tensors = SafetensorsFile.ReadAll(inPath);
-            using var runner = family.OpenForwardRunner(folder, Device.Parse(p.GetValue(device)!));
+            var dev = Device.Parse(p.GetValue(device)!);
+            using var runner = family.OpenForwardRunner(folder, dev);
             var result = runner.Run(tensors, options);
             foreach (var n in result.Notes) Console.Error.WriteLine($"note: {n}");
             SafetensorsFile.Write(p.GetValue(output)!, result.Outputs);
-            Console.WriteLine($"{family.Name}: wrote {result.Outputs.Count} outputs to {p.GetValue(output)}");
+            // Which CPU micro-kernels ran (ENGINE_CPU_KERNEL can force either): a result is reproducible only with the same ones.
+            Console.WriteLine($"{family.Name}: wrote {result.Outputs.Count} outputs to {p.GetValue(output)}"
+                + (dev.Kind == DeviceKind.Cpu ? $" (CPU kernels: {Engine.Kernels.Cpu.Gemm.KernelName})" : ""));
             if (gradsPath != null)
             {
                 var g = result.Gradients ?? throw new InvalidOperationException($"The {family.Name} runner returned no gradients.");
