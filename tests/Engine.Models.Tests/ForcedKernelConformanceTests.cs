@@ -23,9 +23,11 @@ public sealed class ForcedKernelConformanceTests : IDisposable
 
     public void Dispose() { try { Directory.Delete(_dir, true); } catch (IOException) { } }
 
+    /// <summary>ENGINE_CPU_KERNEL value and the kernel name `engine forward` then reports.</summary>
+    public static TheoryData<string, string> Kernels => new() { { "avx2", "avx2-6x16" }, { "avx512", "avx512-8x32" } };
+
     [Theory]
-    [InlineData("avx2", "avx2-6x16")]
-    [InlineData("avx512", "avx512-8x32")]
+    [MemberData(nameof(Kernels))]
     public void ClipSeg_outputs_intermediates_and_full_graph_gradients(string kernel, string kernelName)
     {
         var golden = Golden("clipseg_tiny_refined");
@@ -35,8 +37,7 @@ public sealed class ForcedKernelConformanceTests : IDisposable
     }
 
     [Theory]
-    [InlineData("avx2", "avx2-6x16")]
-    [InlineData("avx512", "avx512-8x32")]
+    [MemberData(nameof(Kernels))]
     public void Cris_outputs_intermediates_and_frozen_bn_gradients(string kernel, string kernelName)
     {
         var golden = Golden("cris_tiny");
@@ -61,8 +62,7 @@ public sealed class ForcedKernelConformanceTests : IDisposable
     }
 
     [Theory]
-    [InlineData("avx2", "avx2-6x16")]
-    [InlineData("avx512", "avx512-8x32")]
+    [MemberData(nameof(Kernels))]
     public void BiomedClip_outputs_intermediates_and_gradients(string kernel, string kernelName)
     {
         var golden = Golden("biomedclip_tiny");
