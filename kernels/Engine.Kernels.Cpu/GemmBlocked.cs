@@ -49,12 +49,14 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bBlock + (long)jr * kc;
+                        float* next = NextPanel(bFromMemory && ic == m0, bPanel, jr, nc, kc);
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             int rows = Math.Min(mr, mc - ir);
                             float* aPanel = aBlock + (long)ir * kc;
                             float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
-                            Tile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile, streamB: bFromMemory && ic == m0 && ir == 0);
+                            Tile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile, streamB: bFromMemory && ic == m0 && ir == 0,
+                                prefetchNext: PrefetchSlice(next, ir / mr, kc));
                         }
                     }
                 }
@@ -62,25 +64,38 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         }
     }
 
+    /// <summary>The B micro-panel after <paramref name="bPanel"/> in this block when the current one streams from memory
+    /// (<paramref name="streaming"/>: a prepacked weight's first row block) and there is a next one, else null.</summary>
+    public static float* NextPanel(bool streaming, float* bPanel, int jr, int nc, int kc)
+        => streaming && GemmTuning.PrefetchNextPanel && jr + TKernel.NR < nc ? bPanel + (long)TKernel.NR * kc : null;
+
+    /// <summary>What row tile <paramref name="tileIndex"/> over a streamed panel prefetches of the next one: tile 0 streams
+    /// the panel itself, tiles 1 and 2 find it cached and fetch one half of the next panel each (so the next tile 0
+    /// finds its panel on the way), later tiles nothing.</summary>
+    public static float* PrefetchSlice(float* next, int tileIndex, int kc)
+        => next != null && tileIndex is 1 or 2 ? next + (long)(tileIndex - 1) * kc * TKernel.NR / 2 : null;
+
     /// <summary>One micro-tile of C: the kernel straight into C when the tile is full (<paramref name="streamB"/>: the
     /// first tile over a B panel read from memory, see <see cref="IGemmMicroKernel.RunStreamingB"/>), else
     /// <see cref="EdgeTile"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
-        int rows, int cols, float* tile, bool streamB)
+        int rows, int cols, float* tile, bool streamB, float* prefetchNext = null)
     {
-        if (rows < TKernel.MR || cols < TKernel.NR) EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile);
+        if (rows < TKernel.MR || cols < TKernel.NR) EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, prefetchNext);
         else if (streamB) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
+        else if (prefetchNext != null) TKernel.RunPrefetchingNext(kc, aPanel, bPanel, cTile, ldc, alpha, beta, prefetchNext);
         else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
     }
 
     /// <summary>A ragged tile (rows &lt; MR or cols &lt; NR): the kernel writes a full tile to scratch, then the valid part
     /// is merged into C.</summary>
     public static void EdgeTile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
-        int rows, int cols, float* tile)
+        int rows, int cols, float* tile, float* prefetchNext = null)
     {
         int nr = TKernel.NR;
-        TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
+        if (prefetchNext != null) TKernel.RunPrefetchingNext(kc, aPanel, bPanel, tile, nr, 1f, 0f, prefetchNext);
+        else TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
         for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++)
         {

@@ -75,12 +75,14 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = bp + (long)jr * kc;
+                float* next = GemmBlocked<TKernel>.NextPanel(bFromMemory && ic == 0, bPanel, jr, nc, kc);
                 for (int ir = ic; ir < ic + mc; ir += mr)
                 {
                     int rows = Math.Min(mr, m - ir);
                     float* aPanel = ap + ir / mr * panelStride;
                     float* cTile = c + (long)ir * ldc + jr;
-                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB: bFromMemory && ir == 0);
+                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB: bFromMemory && ir == 0,
+                        prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, ir / mr, kc));
                 }
             }
         }

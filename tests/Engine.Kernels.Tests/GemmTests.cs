@@ -119,6 +119,7 @@ public class GemmTests
     /// multi-threaded drivers, alpha/beta; a B of the wrong size is refused.</summary>
     [Theory]
     [InlineData(200, 300, 530, 2)]
+    [InlineData(13, 512, 530, 2)]  // a prompt's rows: the 3rd row tile is ragged and prefetches the next panel
     [InlineData(37, 700, 100, 3)]
     [InlineData(500, 33, 300, 2)]
     [InlineData(19, 40, 17, 1)]
