@@ -76,8 +76,9 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         => next != null && tileIndex is 1 or 2 ? next + (long)(tileIndex - 1) * kc * TKernel.NR / 2 : null;
 
     /// <summary>One micro-tile of C: the kernel straight into C when the tile is full (<paramref name="streamB"/>: the
-    /// first tile over a B panel read from memory, see <see cref="IGemmMicroKernel.RunStreamingB"/>), else
-    /// <see cref="EdgeTile"/>.</summary>
+    /// first tile over a B panel read from memory, see <see cref="IGemmMicroKernel.RunStreamingB"/>; a non-null
+    /// <paramref name="prefetchNext"/>: a later tile that fetches part of the next panel, see <see cref="PrefetchSlice"/>),
+    /// else <see cref="EdgeTile"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
         int rows, int cols, float* tile, bool streamB, float* prefetchNext = null)

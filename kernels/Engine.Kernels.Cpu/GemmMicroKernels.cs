@@ -75,8 +75,8 @@ internal static class GemmTuning
     public static int SplitOverride;
     /// <summary>Row tiles 1 and 2 over a prepacked B panel streamed from memory prefetch the next panel (see
     /// <see cref="GemmBlocked{TKernel}.PrefetchSlice"/>). Measured (interleaved, cold weights, 2 threads): the CLIP text
-    /// encoder's 48 products at 13 rows 13.2-13.5 -> 11.8-12.6 ms (median of 30), 26 rows 17.2 -> 16.8; ViT chains at
-    /// 197 and 485 rows unchanged within noise (+0-2 %); 1 row unchanged (no second tile).</summary>
+    /// encoder's 48 products at 13 rows 12.9-13.5 -> 11.6-12.6 ms (medians of 30 rounds, 5 runs), 26 rows 17.2 -> 16.8;
+    /// ViT chains at 197 and 485 rows unchanged within noise (+0-3 %); 1 row unchanged (no second tile).</summary>
     public static bool PrefetchNextPanel = true;
 }
 
