@@ -78,19 +78,21 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
     /// <summary>One micro-tile of C: the kernel straight into C when the tile is full (<paramref name="streamB"/>: the
     /// first tile over a B panel read from memory, see <see cref="IGemmMicroKernel.RunStreamingB"/>; a non-null
     /// <paramref name="prefetchNext"/>: a later tile that fetches part of the next panel, see <see cref="PrefetchSlice"/>),
-    /// else <see cref="EdgeTile"/>.</summary>
+    /// a tile of fewer rows through <see cref="IGemmMicroKernel.RunRows"/>, one of fewer columns through
+    /// <see cref="EdgeTile"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static void Tile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
         int rows, int cols, float* tile, bool streamB, float* prefetchNext = null)
     {
-        if (rows < TKernel.MR || cols < TKernel.NR) EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, prefetchNext);
+        if (cols < TKernel.NR || (rows < TKernel.MR && !GemmTuning.PartialRowTiles)) EdgeTile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, prefetchNext);
+        else if (rows < TKernel.MR) TKernel.RunRows(rows, kc, aPanel, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext);
         else if (streamB) TKernel.RunStreamingB(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
         else if (prefetchNext != null) TKernel.RunPrefetchingNext(kc, aPanel, bPanel, cTile, ldc, alpha, beta, prefetchNext);
         else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
     }
 
-    /// <summary>A ragged tile (rows &lt; MR or cols &lt; NR): the kernel writes a full tile to scratch, then the valid part
-    /// is merged into C.</summary>
+    /// <summary>A tile of fewer than NR columns (and any rows): the kernel writes a full tile to scratch, then the valid
+    /// part is merged into C.</summary>
     public static void EdgeTile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
         int rows, int cols, float* tile, float* prefetchNext = null)
     {
