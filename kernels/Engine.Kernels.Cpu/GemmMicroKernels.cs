@@ -31,13 +31,14 @@ internal unsafe interface IGemmMicroKernel
     static abstract void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next);
 }
 
-/// <summary>A compile-time row count for the partial-tile kernels (each count is its own specialised loop).</summary>
+/// <summary>A compile-time row count for the micro-kernel loop (each count is its own specialised loop).</summary>
 internal interface IRowCount { static abstract int N { get; } }
 internal struct Rows1 : IRowCount { public static int N => 1; }
 internal struct Rows2 : IRowCount { public static int N => 2; }
 internal struct Rows3 : IRowCount { public static int N => 3; }
 internal struct Rows4 : IRowCount { public static int N => 4; }
 internal struct Rows5 : IRowCount { public static int N => 5; }
+internal struct Rows6 : IRowCount { public static int N => 6; }
 
 /// <summary>How far ahead a micro-kernel prefetches its B micro-panel (a compile-time choice: the kernels are generic
 /// over it, so each variant is its own specialised loop).</summary>
@@ -109,7 +110,7 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<NearBPrefetch>(kc, a, b, c, ldc, alpha, beta, null);
+        => Run<Rows6, NearBPrefetch>(kc, a, b, c, ldc, alpha, beta, null);
 
     /// <summary>Measured (interleaved runs) on a chain of the 48 CLIP text-encoder products at 13 rows, cold packed
     /// weights, 2 threads: 12-13 ms against 15-18 ms with the near prefetch plus the driver's former prefetch of the
@@ -117,14 +118,39 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// streams).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<FarBPrefetch>(kc, a, b, c, ldc, alpha, beta, null);
+        => Run<Rows6, FarBPrefetch>(kc, a, b, c, ldc, alpha, beta, null);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run<NextBPrefetch>(kc, a, b, c, ldc, alpha, beta, next);
+        => Run<Rows6, NextBPrefetch>(kc, a, b, c, ldc, alpha, beta, next);
 
+    public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
+    {
+        if (streamB) RunRows<FarBPrefetch>(rows, kc, a, b, c, ldc, alpha, beta, null);
+        else if (next != null) RunRows<NextBPrefetch>(rows, kc, a, b, c, ldc, alpha, beta, next);
+        else RunRows<NearBPrefetch>(rows, kc, a, b, c, ldc, alpha, beta, null);
+    }
+
+    private static void RunRows<TPrefetch>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
+        where TPrefetch : struct, IBPrefetch
+    {
+        switch (rows)
+        {
+            case 1: Run<Rows1, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
+            case 2: Run<Rows2, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
+            case 3: Run<Rows3, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
+            case 4: Run<Rows4, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
+            case 5: Run<Rows5, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A partial tile has 1-5 rows, not {rows}.");
+        }
+    }
+
+    /// <summary>The k loop for the first TRows.N rows of the tile (6: the full tile; fewer: a partial tile, so a prompt's
+    /// 13 rows cost 6 + 6 + 1 rows of work instead of 18). Each instantiation is its own loop: the JIT drops the other
+    /// rows' code, so every row count sums each element in the same order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TPrefetch>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next) where TPrefetch : struct, IBPrefetch
+    private static void Run<TRows, TPrefetch>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
+        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -132,7 +158,7 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
         {
             // Pull the C tile towards L1 while the k loop runs; it is read right after.
             float* cr = c;
-            for (int i = 0; i < 6; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 15); }
+            for (int i = 0; i < TRows.N; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 15); }
         }
         int p = 0;
         Vector256<float> b0, b1, av;
@@ -146,131 +172,34 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
                 else { Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 288); }
                 if (TPrefetch.Next) { Sse.Prefetch0(next); Sse.Prefetch0(next + 16); next += 32; }
             }
-            b0 = Vector256.Load(b); b1 = Vector256.Load(b + 8);
-            av = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
-            b0 = Vector256.Load(b + 16); b1 = Vector256.Load(b + 16 + 8);
-            av = Vector256.Create(a[6]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            av = Vector256.Create(a[6 + 1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            av = Vector256.Create(a[6 + 2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            av = Vector256.Create(a[6 + 3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[6 + 4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[6 + 5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
-            b0 = Vector256.Load(b + 32); b1 = Vector256.Load(b + 32 + 8);
-            av = Vector256.Create(a[12]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            av = Vector256.Create(a[12 + 1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            av = Vector256.Create(a[12 + 2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            av = Vector256.Create(a[12 + 3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[12 + 4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[12 + 5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
-            b0 = Vector256.Load(b + 48); b1 = Vector256.Load(b + 48 + 8);
-            av = Vector256.Create(a[18]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            av = Vector256.Create(a[18 + 1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            av = Vector256.Create(a[18 + 2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            av = Vector256.Create(a[18 + 3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[18 + 4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[18 + 5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
-            a += 24; b += 64;
-        }
-        for (; p < kc; p++)
-        {
-            b0 = Vector256.Load(b); b1 = Vector256.Load(b + 8);
-            av = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
-            a += 6; b += 16;
-        }
-        var va = Vector256.Create(alpha);
-        if (beta == 0)
-        {
-            (c00 * va).Store(c); (c01 * va).Store(c + 8); c += ldc;
-            (c10 * va).Store(c); (c11 * va).Store(c + 8); c += ldc;
-            (c20 * va).Store(c); (c21 * va).Store(c + 8); c += ldc;
-            (c30 * va).Store(c); (c31 * va).Store(c + 8); c += ldc;
-            (c40 * va).Store(c); (c41 * va).Store(c + 8); c += ldc;
-            (c50 * va).Store(c); (c51 * va).Store(c + 8);
-        }
-        else
-        {
-            var vb = Vector256.Create(beta);
-            Update(c, c00, c01, va, vb); c += ldc;
-            Update(c, c10, c11, va, vb); c += ldc;
-            Update(c, c20, c21, va, vb); c += ldc;
-            Update(c, c30, c31, va, vb); c += ldc;
-            Update(c, c40, c41, va, vb); c += ldc;
-            Update(c, c50, c51, va, vb);
-        }
-    }
-
-    public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
-    {
-        switch (rows)
-        {
-            case 1: RunFew<Rows1>(kc, a, b, c, ldc, alpha, beta, streamB, next); break;
-            case 2: RunFew<Rows2>(kc, a, b, c, ldc, alpha, beta, streamB, next); break;
-            case 3: RunFew<Rows3>(kc, a, b, c, ldc, alpha, beta, streamB, next); break;
-            case 4: RunFew<Rows4>(kc, a, b, c, ldc, alpha, beta, streamB, next); break;
-            case 5: RunFew<Rows5>(kc, a, b, c, ldc, alpha, beta, streamB, next); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A partial tile has 1-5 rows, not {rows}.");
-        }
-    }
-
-    /// <summary>The k loop of <see cref="Run{TPrefetch}"/> for the first TRows.N rows only (the JIT drops the other rows'
-    /// code), so a prompt's 13 rows cost 6 + 6 + 1 rows of work instead of 18, and a 485-row product's last tile 5 instead
-    /// of 6. Same summation order per element as the full tile.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunFew<TRows>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
-        where TRows : struct, IRowCount
-    {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default;
-        if (Sse.IsSupported)
-        {
-            float* cr = c;
-            for (int i = 0; i < TRows.N; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 15); }
-        }
-        int p = 0;
-        Vector256<float> b0, b1, av;
-        for (; p + 4 <= kc; p += 4)
-        {
-            if (Sse.IsSupported)
-            {
-                Sse.Prefetch0(a + 96);
-                if (streamB) { Sse.Prefetch0(b + 1024); Sse.Prefetch0(b + 1040); Sse.Prefetch0(b + 1056); Sse.Prefetch0(b + 1072); }
-                else { Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 288); }
-                if (next != null) { Sse.Prefetch0(next); Sse.Prefetch0(next + 16); next += 32; }
-            }
             b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
             if (TRows.N > 0) { av = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
             if (TRows.N > 1) { av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
             if (TRows.N > 2) { av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
             if (TRows.N > 3) { av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
             if (TRows.N > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             b0 = Vector256.Load(b + 16); b1 = Vector256.Load(b + 24);
             if (TRows.N > 0) { av = Vector256.Create(a[6]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
             if (TRows.N > 1) { av = Vector256.Create(a[7]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
             if (TRows.N > 2) { av = Vector256.Create(a[8]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
             if (TRows.N > 3) { av = Vector256.Create(a[9]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
             if (TRows.N > 4) { av = Vector256.Create(a[10]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(a[11]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             b0 = Vector256.Load(b + 32); b1 = Vector256.Load(b + 40);
             if (TRows.N > 0) { av = Vector256.Create(a[12]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
             if (TRows.N > 1) { av = Vector256.Create(a[13]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
             if (TRows.N > 2) { av = Vector256.Create(a[14]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
             if (TRows.N > 3) { av = Vector256.Create(a[15]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
             if (TRows.N > 4) { av = Vector256.Create(a[16]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(a[17]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             b0 = Vector256.Load(b + 48); b1 = Vector256.Load(b + 56);
             if (TRows.N > 0) { av = Vector256.Create(a[18]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
             if (TRows.N > 1) { av = Vector256.Create(a[19]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
             if (TRows.N > 2) { av = Vector256.Create(a[20]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
             if (TRows.N > 3) { av = Vector256.Create(a[21]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
             if (TRows.N > 4) { av = Vector256.Create(a[22]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(a[23]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             a += 24; b += 64;
         }
         for (; p < kc; p++)
@@ -281,21 +210,29 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
             if (TRows.N > 2) { av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
             if (TRows.N > 3) { av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
             if (TRows.N > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             a += 6; b += 16;
         }
         var va = Vector256.Create(alpha);
-        if (TRows.N > 0) Store(c + 0 * ldc, c00, c01, va, beta);
-        if (TRows.N > 1) Store(c + 1 * ldc, c10, c11, va, beta);
-        if (TRows.N > 2) Store(c + 2 * ldc, c20, c21, va, beta);
-        if (TRows.N > 3) Store(c + 3 * ldc, c30, c31, va, beta);
-        if (TRows.N > 4) Store(c + 4 * ldc, c40, c41, va, beta);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> va, float beta)
-    {
-        if (beta == 0) { (x0 * va).Store(c); (x1 * va).Store(c + 8); }
-        else Update(c, x0, x1, va, Vector256.Create(beta));
+        if (beta == 0)
+        {
+            if (TRows.N > 0) { (c00 * va).Store(c + 0 * ldc); (c01 * va).Store(c + 0 * ldc + 8); }
+            if (TRows.N > 1) { (c10 * va).Store(c + 1 * ldc); (c11 * va).Store(c + 1 * ldc + 8); }
+            if (TRows.N > 2) { (c20 * va).Store(c + 2 * ldc); (c21 * va).Store(c + 2 * ldc + 8); }
+            if (TRows.N > 3) { (c30 * va).Store(c + 3 * ldc); (c31 * va).Store(c + 3 * ldc + 8); }
+            if (TRows.N > 4) { (c40 * va).Store(c + 4 * ldc); (c41 * va).Store(c + 4 * ldc + 8); }
+            if (TRows.N > 5) { (c50 * va).Store(c + 5 * ldc); (c51 * va).Store(c + 5 * ldc + 8); }
+        }
+        else
+        {
+            var vb = Vector256.Create(beta);
+            if (TRows.N > 0) Update(c + 0 * ldc, c00, c01, va, vb);
+            if (TRows.N > 1) Update(c + 1 * ldc, c10, c11, va, vb);
+            if (TRows.N > 2) Update(c + 2 * ldc, c20, c21, va, vb);
+            if (TRows.N > 3) Update(c + 3 * ldc, c30, c31, va, vb);
+            if (TRows.N > 4) Update(c + 4 * ldc, c40, c41, va, vb);
+            if (TRows.N > 5) Update(c + 5 * ldc, c50, c51, va, vb);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
