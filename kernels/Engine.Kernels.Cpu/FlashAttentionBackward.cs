@@ -178,12 +178,8 @@ internal static unsafe class FlashAttentionBackward<TKernel> where TKernel : str
 
         // dK, dV rows of this key block = transposed accumulators.
         float* dkBlk = job.DK + ((long)bh * tk + k0) * d, dvBlk = job.DV + ((long)bh * tk + k0) * d;
-        for (int key = 0; key < bk; key++)
-            for (int dim = 0; dim < d; dim++)
-            {
-                dkBlk[(long)key * d + dim] = dkT[(long)dim * bkPad + key];
-                dvBlk[(long)key * d + dim] = dvT[(long)dim * bkPad + key];
-            }
+        GemmPacking.Transpose(dkT, bkPad, d, bk, dkBlk, d);
+        GemmPacking.Transpose(dvT, bkPad, d, bk, dvBlk, d);
     }
 
     /// <summary>P = exp(S + mask - lse) (0 where masked, causal-hidden, past the last key, or for rows with nothing

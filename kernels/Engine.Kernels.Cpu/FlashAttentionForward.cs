@@ -151,16 +151,23 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         // output = O^T / rowSum transposed back; lse = max + log(sum). Rows with nothing visible get 0 and -inf.
         float* outBlock = (float*)ops.Output + ops.OutLayout.HeadStart(bh, job.Heads) + (long)q0 * ldo;
         float* lse = (float*)job.Lse;
+        float* inv = corr; // free again: 1 / rowSum per query
         for (int i = 0; i < bq; i++)
         {
-            int jq = i / nr, lane = i % nr;
             float sum = rowSum[i];
-            float inv = sum > 0 ? 1f / sum : 0f;
-            float* oPanel = ot + (long)jq * dPad * nr + lane;
-            float* dst = outBlock + (long)i * ldo;
-            for (int dim = 0; dim < d; dim++) dst[dim] = oPanel[dim * nr] * inv;
+            inv[i] = sum > 0 ? 1f / sum : 0f;
             if (lse != null) lse[(long)bh * tq + q0 + i] = sum > 0 ? rowMax[i] + MathF.Log(sum) : float.NegativeInfinity;
         }
+        StoreOutput(ot, dPad, d, bq, inv, outBlock, ldo);
+    }
+
+    /// <summary>Output rows [0, bq) of a query block from the O^T panels (dims down, NR queries across), each scaled by
+    /// its 1 / rowSum.</summary>
+    private static void StoreOutput(float* ot, int dPad, int d, int bq, float* inv, float* outBlock, int ldo)
+    {
+        int nr = TKernel.NR;
+        for (int q = 0; q < bq; q += nr)
+            GemmPacking.Transpose(ot + (long)(q / nr) * dPad * nr, nr, d, Math.Min(nr, bq - q), outBlock + (long)q * ldo, ldo, inv + q);
     }
 
     /// <summary>Online-softmax step for nr queries (one panel, keys down the rows): adds the mask, applies causal

@@ -153,6 +153,37 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>dst[j, i] = src[i, j] * scale[j] (scale null: 1) for a rows x cols block, 8 x 8 at a time through
+    /// register transposes, the ragged edges element by element. Attention's outputs come out of its kernels
+    /// transposed (dims down, queries or keys across); a scalar strided copy here was ~10 % of the forward's time at
+    /// 485 tokens with the heads interleaved in the output rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Transpose(float* src, long lds, int rows, int cols, float* dst, long ldd, float* scale = null)
+    {
+        int rowsVec = Avx.IsSupported ? rows / 8 * 8 : 0, colsVec = Avx.IsSupported ? cols / 8 * 8 : 0;
+        for (int j = 0; j < colsVec; j += 8)
+        {
+            var f = scale != null ? Vector256.Load(scale + j) : Vector256<float>.One;
+            float* d = dst + j * ldd;
+            for (int i = 0; i < rowsVec; i += 8)
+            {
+                float* s = src + i * lds + j;
+                var r0 = Vector256.Load(s) * f; var r1 = Vector256.Load(s + lds) * f;
+                var r2 = Vector256.Load(s + 2 * lds) * f; var r3 = Vector256.Load(s + 3 * lds) * f;
+                var r4 = Vector256.Load(s + 4 * lds) * f; var r5 = Vector256.Load(s + 5 * lds) * f;
+                var r6 = Vector256.Load(s + 6 * lds) * f; var r7 = Vector256.Load(s + 7 * lds) * f;
+                Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+                r0.Store(d + i); r1.Store(d + ldd + i); r2.Store(d + 2 * ldd + i); r3.Store(d + 3 * ldd + i);
+                r4.Store(d + 4 * ldd + i); r5.Store(d + 5 * ldd + i); r6.Store(d + 6 * ldd + i); r7.Store(d + 7 * ldd + i);
+            }
+        }
+        for (int j = 0; j < cols; j++)
+        {
+            float f = scale != null ? scale[j] : 1f;
+            for (int i = j < colsVec ? rowsVec : 0; i < rows; i++) dst[j * ldd + i] = src[i * lds + j] * f;
+        }
+    }
+
     /// <summary>In-register transpose of an 8 x 8 float block held as 8 row vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Transpose8x8(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,

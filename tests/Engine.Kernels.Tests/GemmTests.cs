@@ -190,6 +190,31 @@ public class GemmTests
         });
     }
 
+    /// <summary>The transposing copy attention uses for its outputs: every element, ragged edges on both sides of the
+    /// 8 x 8 register blocks, with and without a per-column scale, strided source and destination.</summary>
+    [Theory]
+    [InlineData(64, 16)]
+    [InlineData(64, 5)]
+    [InlineData(3, 16)]
+    [InlineData(20, 37)]
+    [InlineData(1, 1)]
+    public unsafe void TransposeMatchesNaive(int rows, int cols)
+    {
+        int lds = cols + 3, ldd = rows + 5;
+        var src = TestData.Random(rows * lds, 11);
+        var scale = TestData.Random(cols, 12);
+        foreach (bool scaled in new[] { false, true })
+        {
+            var dst = new float[cols * ldd];
+            Array.Fill(dst, -7f);
+            fixed (float* ps = src, pd = dst, pf = scale)
+                GemmPacking.Transpose(ps, lds, rows, cols, pd, ldd, scaled ? pf : null);
+            for (int j = 0; j < cols; j++)
+                for (int i = 0; i < ldd; i++)
+                    Assert.Equal(i < rows ? src[i * lds + j] * (scaled ? scale[j] : 1f) : -7f, dst[j * ldd + i]);
+        }
+    }
+
     [Fact]
     public void RejectsTooSmallArrays()
     {
