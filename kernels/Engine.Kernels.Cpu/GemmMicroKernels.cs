@@ -67,7 +67,9 @@ internal static class GemmTuning
     /// typical L2, so it stays cached beside the packed A block while the micro-kernels pass over it.</summary>
     public static int ChunkFloats = 1 << 16;
     /// <summary>Tallest product the shared-A scheduler takes (measured: ahead up to ~1000 rows, 10 % behind the static
-    /// split at 3880 rows, e.g. a batch-8 ViT at 352 px).</summary>
+    /// split at 3880 rows, e.g. a batch-8 ViT at 352 px). Running taller products as row blocks of up to this size
+    /// through the shared-A driver was measured too (seventh session): chains neutral to +3 %, but the CLIPSeg batch-8
+    /// forward 10-20 % slower than the static split in 4 interleaved rounds.</summary>
     public static int SharedAMaxRows = 1024;
     /// <summary>Column chunks wanted per worker in the multi-threaded driver: enough to balance a late worker, few
     /// enough that each chunk's B panel is long (packing cost per element falls with chunk width).</summary>
