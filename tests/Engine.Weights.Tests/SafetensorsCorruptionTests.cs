@@ -44,6 +44,19 @@ public class SafetensorsCorruptionTests
 
     [Fact] public void EmptyFile() => Fails(Array.Empty<byte>(), "shorter than the 8-byte header length prefix");
     [Fact] public void HeaderLengthPastEnd() => Fails(Build(Two, SixteenBytes, declaredLength: 5000), "header length 5000 reaches past the end");
+    /// <summary>A download cut off inside the header is still recognised as safetensors by the format detection (and
+    /// reported as truncated), not as an unknown file format.</summary>
+    [Fact]
+    public void HeaderCutOffIsReportedAsTruncatedByTheCheckpointReader()
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File("model.safetensors");
+        File.WriteAllBytes(path, Build(Two, SixteenBytes)[..40]);
+        var e = Assert.Throws<InvalidDataException>(() => CheckpointReader.LoadFile(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
     [Fact] public void HugeHeaderLength() => Fails(Build(Two, SixteenBytes, declaredLength: long.MaxValue), "exceeds the");
     [Fact] public void NonJsonHeader() => Fails(Build("{this is not json}", SixteenBytes), "not valid safetensors JSON");
     [Fact] public void HeaderIsNotAnObject() => Fails(Build("[1, 2, 3]", Array.Empty<byte>()), "not a JSON object");
