@@ -55,6 +55,19 @@ public sealed class ClipSegCliTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_with_an_unreadable_file_still_segments_the_rest_and_exits_1()
+    {
+        string model = Path.Combine(_root, "tiny"), images = Path.Combine(_root, "mixed"), output = Path.Combine(_root, "out-mixed");
+        Assert.Equal(0, Engine("init", "--family", "clipseg", "--preset", "tiny", "--vocab", ClipVocab, "--out", model));
+        Directory.CreateDirectory(images);
+        OutputWriters.WriteRgb(Path.Combine(images, "good.png"), new RgbImage(40, 30, Gradient(40, 30)));
+        File.WriteAllText(Path.Combine(images, "broken.png"), "not an image");
+        Assert.Equal(1, Engine("segment", "--model", model, "--image", images, "--prompt", "polyp", "--out", output));
+        Assert.Equal((40, 30), (ImageLoader.Load(Path.Combine(output, "good", "polyp_mask.png")).Width, 30));
+        Assert.False(Directory.Exists(Path.Combine(output, "broken")));
+    }
+
+    [Fact]
     public void Every_command_accepts_an_init_folder_and_errors_exit_non_zero()
     {
         string model = Path.Combine(_root, "tiny");

@@ -57,7 +57,7 @@ public sealed class SegmentCommand : ICliCommand
                         try { loaded.Add((i, ImageLoader.Load(files[i], seg.Options.ImageLoad))); }
                         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
                         {
-                            failures.Add($"{files[i]}: {e.Message}");
+                            failures.Add(e.Message.Contains(files[i], StringComparison.Ordinal) ? e.Message : $"{files[i]}: {e.Message}");
                             task.Increment(1);
                         }
                     }
@@ -72,6 +72,7 @@ public sealed class SegmentCommand : ICliCommand
                 }
             });
         Console.WriteLine($"{seg.Family}: segmented {done} image(s) x {prompts.Length} prompt(s) (threshold {threshold ?? seg.Threshold}) -> {Path.GetFullPath(outDir)}");
+        if (failures.Count > 0) Console.Error.WriteLine($"error: {failures.Count} of {files.Count} image(s) could not be read:");
         foreach (var f in failures) Console.Error.WriteLine($"error: {f}");
         return failures.Count == 0 ? 0 : 1;
     }
