@@ -1,7 +1,8 @@
 namespace Engine.Kernels.Cpu;
 
 /// <summary>The multi-threaded GEMM for one matrix: all of op(A) is packed once (its row panels split over the
-/// workers) into a buffer every worker reads, then the workers take column chunks of C from a shared counter, each
+/// workers) into a buffer every worker reads, then the workers take column chunks of C from a shared counter (smaller
+/// ones towards the end, see <see cref="ClaimPanels"/>), each
 /// packing only its chunk of op(B), one K block at a time. Nothing is packed twice, and a worker that the OS delays (the machine is
 /// shared, or the runtime's own threads run) simply takes fewer chunks instead of holding up a static split.</summary>
 internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemmMicroKernel
@@ -39,15 +40,14 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     ap + kb * blockStride + p0 * panelStride, panelStride);
         });
 
-        var counter = new int[] { -1 };
+        var nextPanel = new int[1];
         KernelThreading.For(Math.Min(threads, chunks), _ =>
         {
             float* bp = PackBuffers.Current.B((long)chunkCols * kcMax + 16);
             float* tile = stackalloc float[mr * nr];
-            int chunk;
-            while ((chunk = Interlocked.Increment(ref counter[0])) < chunks)
+            while (ClaimPanels(nextPanel, panels, chunkPanels, threads, out int firstPanel, out int count))
             {
-                int j0 = chunk * chunkCols, nc = Math.Min(chunkCols, n - j0);
+                int j0 = firstPanel * nr, nc = Math.Min(count * nr, n - j0);
                 for (int kb = 0; kb < kBlocks; kb++)
                 {
                     int pc = kb * kcMax, kc = Math.Min(kcMax, k - pc);
@@ -59,6 +59,23 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 epilogue.Apply(c + j0, ldc, 0, m, j0, nc); // the chunk is final and still in cache
             }
         });
+    }
+
+    /// <summary>Claims the next column chunk [first, first + count) of the <paramref name="panels"/> column panels:
+    /// <paramref name="maxPanels"/> while plenty remain, then fewer (guided: about remaining / (2 x workers)) down to
+    /// single panels at the tail, so the workers finish together instead of one waiting up to a whole chunk for the
+    /// other. Measured at 485 rows (2 workers, time between the two workers' finish over the product's time, halved):
+    /// 0.9-2.7 % -> 0.3-1.0 % idle; chains of the ViT products at 485 rows +0.3 to +3 % median (6 interleaved runs),
+    /// at 197 rows neutral to +4 %.</summary>
+    internal static bool ClaimPanels(int[] next, int panels, int maxPanels, int workers, out int first, out int count)
+    {
+        while (true)
+        {
+            int start = Volatile.Read(ref next[0]);
+            if (start >= panels) { first = count = 0; return false; }
+            int take = Math.Clamp((panels - start + 2 * workers - 1) / (2 * workers), 1, maxPanels);
+            if (Interlocked.CompareExchange(ref next[0], start + take, start) == start) { first = start; count = take; return true; }
+        }
     }
 
     /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay

@@ -215,6 +215,31 @@ public class GemmTests
         }
     }
 
+    /// <summary>The shared-A driver's chunk claims cover every column panel once, in order, never above the chunk
+    /// size, shrinking to single panels at the tail.</summary>
+    [Theory]
+    [InlineData(48, 5, 2)]
+    [InlineData(192, 5, 2)]
+    [InlineData(13, 4, 3)]
+    [InlineData(1, 5, 2)]
+    public void ChunkClaimsShrinkTowardsTheEndAndCoverEveryPanelOnce(int panels, int maxPanels, int workers)
+    {
+        var next = new int[1];
+        var sizes = new List<int>();
+        int expectedFirst = 0;
+        while (GemmParallel<Kernel256x6x16>.ClaimPanels(next, panels, maxPanels, workers, out int first, out int count))
+        {
+            Assert.Equal(expectedFirst, first);
+            Assert.InRange(count, 1, maxPanels);
+            sizes.Add(count);
+            expectedFirst += count;
+        }
+        Assert.Equal(panels, expectedFirst);
+        Assert.Equal(1, sizes[^1]);
+        for (int i = 1; i < sizes.Count; i++) Assert.True(sizes[i] <= sizes[i - 1], string.Join(",", sizes));
+        if (panels >= 4 * workers * maxPanels) Assert.Equal(maxPanels, sizes[0]);
+    }
+
     [Fact]
     public void RejectsTooSmallArrays()
     {
