@@ -26,8 +26,14 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         float* bp = buffers.B((long)RoundUp(ncMax, nr) * kcMax + 16);
         float* tile = stackalloc float[mr * nr];
         if (wholeA)
+        {
+            var all = new GemmRowTiles(m1 - m0, mr, 3);
             for (int pc = 0; pc < k; pc += kcMax)
-                GemmPacking.PackA(transA, a, lda, m0, pc, m1 - m0, Math.Min(kcMax, k - pc), mr, ap + (long)RoundUp(m1 - m0, mr) * pc);
+            {
+                int kc = Math.Min(kcMax, k - pc);
+                all.PackA(transA, a, lda, m0, pc, kc, 0, all.Count, ap + (long)RoundUp(m1 - m0, mr) * pc, (long)mr * kc);
+            }
+        }
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -42,21 +48,21 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
+                    var tiles = new GemmRowTiles(mc, mr, 3);
                     float* aBlock = ap;
                     if (wholeA) aBlock = ap + (long)RoundUp(m1 - m0, mr) * pc;
-                    else GemmPacking.PackA(transA, a, lda, ic, pc, mc, kc, mr, ap);
+                    else tiles.PackA(transA, a, lda, ic, pc, kc, 0, tiles.Count, ap, (long)mr * kc);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
                         float* bPanel = bBlock + (long)jr * kc;
                         float* next = NextPanel(bFromMemory && ic == m0, bPanel, jr, nc, kc);
-                        for (int ir = 0; ir < mc; ir += mr)
+                        for (int t = 0; t < tiles.Count; t++)
                         {
-                            int rows = Math.Min(mr, mc - ir);
-                            float* aPanel = aBlock + (long)ir * kc;
-                            float* cTile = c + (long)(ic + ir) * ldc + jc + jr;
-                            Tile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, rows, cols, tile, streamB: bFromMemory && ic == m0 && ir == 0,
-                                prefetchNext: PrefetchSlice(next, ir / mr, kc));
+                            float* aPanel = aBlock + (long)t * mr * kc;
+                            float* cTile = c + (long)(ic + tiles.Start(t)) * ldc + jc + jr;
+                            Tile(kc, aPanel, bPanel, cTile, ldc, alpha, betaBlock, tiles.Rows(t), cols, tile, streamB: bFromMemory && ic == m0 && t == 0,
+                                prefetchNext: PrefetchSlice(next, t, kc));
                         }
                     }
                 }

@@ -30,14 +30,16 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         int kBlocks = (k + kcMax - 1) / kcMax;
         long blockStride = rowPanels * panelStride;
         float* ap = PackBuffers.Current.Shared(kBlocks * blockStride + 16);
+        // The balanced remainder tiles stay inside the last row block of MultiplyChunk.
+        int mcShared = RoundUp(GemmTuning.McSharedA, mr);
+        var tiles = new GemmRowTiles(m, mr, rowPanels - (m - 1) / mcShared * mcShared / mr);
         int packParts = Math.Min(threads, rowPanels);
         KernelThreading.For(kBlocks * packParts, item =>
         {
             int kb = item / packParts, t = item % packParts, pc = kb * kcMax;
             int p0 = (int)((long)rowPanels * t / packParts), p1 = (int)((long)rowPanels * (t + 1) / packParts);
             if (p1 > p0)
-                GemmPacking.PackA(transA, a, lda, p0 * mr, pc, Math.Min(m, p1 * mr) - p0 * mr, Math.Min(kcMax, k - pc), mr,
-                    ap + kb * blockStride + p0 * panelStride, panelStride);
+                tiles.PackA(transA, a, lda, 0, pc, Math.Min(kcMax, k - pc), p0, p1, ap + kb * blockStride + p0 * panelStride, panelStride);
         });
 
         var nextPanel = new int[1];
@@ -54,7 +56,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     float* bPanels = packB.Prepacked(pc, j0, kc);
                     bool fromMemory = bPanels != null;
                     if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
-                    MultiplyChunk(m, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c + j0, ldc, nc, tile);
+                    MultiplyChunk(tiles, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c + j0, ldc, nc, tile);
                 }
                 epilogue.Apply(c + j0, ldc, 0, m, j0, nc); // the chunk is final and still in cache
             }
@@ -81,25 +83,24 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
     /// in cache while the B micro-panels pass over them. <paramref name="bFromMemory"/>: B is a prepacked weight read
     /// in place (not just packed into cache), so each panel's first tile streams it (<see cref="IGemmMicroKernel.RunStreamingB"/>).</summary>
-    private static void MultiplyChunk(int m, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
+    private static void MultiplyChunk(GemmRowTiles tiles, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
         float* c, int ldc, int nc, float* tile)
     {
-        int mr = TKernel.MR, nr = TKernel.NR, mcMax = RoundUp(GemmTuning.McSharedA, mr);
-        for (int ic = 0; ic < m; ic += mcMax)
+        int mr = TKernel.MR, nr = TKernel.NR, tilesPerBlock = RoundUp(GemmTuning.McSharedA, mr) / mr;
+        for (int t0 = 0; t0 < tiles.Count; t0 += tilesPerBlock)
         {
-            int mc = Math.Min(mcMax, m - ic);
+            int t1 = Math.Min(tiles.Count, t0 + tilesPerBlock);
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = bp + (long)jr * kc;
-                float* next = GemmBlocked<TKernel>.NextPanel(bFromMemory && ic == 0, bPanel, jr, nc, kc);
-                for (int ir = ic; ir < ic + mc; ir += mr)
+                float* next = GemmBlocked<TKernel>.NextPanel(bFromMemory && t0 == 0, bPanel, jr, nc, kc);
+                for (int t = t0; t < t1; t++)
                 {
-                    int rows = Math.Min(mr, m - ir);
-                    float* aPanel = ap + ir / mr * panelStride;
-                    float* cTile = c + (long)ir * ldc + jr;
-                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB: bFromMemory && ir == 0,
-                        prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, ir / mr, kc));
+                    float* aPanel = ap + t * panelStride;
+                    float* cTile = c + (long)tiles.Start(t) * ldc + jr;
+                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, tiles.Rows(t), cols, tile, streamB: bFromMemory && t == 0,
+                        prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, t, kc));
                 }
             }
         }

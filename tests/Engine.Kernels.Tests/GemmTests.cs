@@ -215,6 +215,61 @@ public class GemmTests
         }
     }
 
+    /// <summary>Row tiles cover the block's rows once, in order, MR rows each except an evened-out short remainder.</summary>
+    [Theory]
+    [InlineData(13, 6, 3, new[] { 5, 4, 4 })]
+    [InlineData(7, 6, 3, new[] { 4, 3 })]
+    [InlineData(14, 6, 3, new[] { 5, 5, 4 })]
+    [InlineData(26, 6, 3, new[] { 6, 6, 5, 5, 4 })]
+    [InlineData(15, 6, 3, new[] { 5, 5, 5 })]
+    [InlineData(16, 6, 3, new[] { 6, 6, 4 })]    // a remainder of 4 (> MR / 2) stays
+    [InlineData(485, 6, 3, null)]               // 80 x 6 + 5
+    [InlineData(13, 6, 1, new[] { 6, 6, 1 })]   // no room to even out (the remainder starts a new row block)
+    [InlineData(1, 6, 3, new[] { 1 })]
+    [InlineData(17, 8, 3, new[] { 6, 6, 5 })]   // the AVX-512 kernel's 8-row tiles
+    public void RowTilesCoverTheBlock(int m, int mr, int maxTail, int[]? expected)
+    {
+        var tiles = new GemmRowTiles(m, mr, maxTail);
+        Assert.Equal((m + mr - 1) / mr, tiles.Count);
+        var rows = Enumerable.Range(0, tiles.Count).Select(tiles.Rows).ToArray();
+        int start = 0;
+        for (int t = 0; t < tiles.Count; t++) { Assert.Equal(start, tiles.Start(t)); Assert.InRange(rows[t], 1, mr); start += rows[t]; }
+        Assert.Equal(m, start);
+        if (expected != null) Assert.Equal(expected, rows);
+    }
+
+    /// <summary>Evening out the remainder tile changes only which tile a row is computed in, never the summation order:
+    /// results are bit-identical with and without it (prepacked, shared-A driver and the blocked single-thread path).</summary>
+    [Theory]
+    [InlineData(13, 512, 700, 2)]
+    [InlineData(13, 512, 700, 1)]
+    [InlineData(200, 300, 530, 2)]
+    [InlineData(45, 70, 1700, 1)]
+    public void BalancedRowTilesAreBitIdentical(int m, int n, int k, int threads)
+    {
+        TestData.WithThreads(threads, () =>
+        {
+            var a = TestData.Random(m * k, 1);
+            var b = TestData.Random(n * k, 2);
+            using var packed = PackedMatrixB.Create(true, b, 0, k, k, n);
+            float[] Product(bool balanced)
+            {
+                bool saved = GemmTuning.BalancedRowTail;
+                GemmTuning.BalancedRowTail = balanced;
+                try
+                {
+                    var c = new float[m * n];
+                    Gemm.SgemmPackedB(m, n, k, 1f, a, 0, k, packed, 0f, c, 0, n);
+                    var c2 = new float[m * n];
+                    Gemm.Sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, c2, 0, n);
+                    return c.Concat(c2).ToArray();
+                }
+                finally { GemmTuning.BalancedRowTail = saved; }
+            }
+            Assert.Equal(Product(false), Product(true));
+        });
+    }
+
     /// <summary>The shared-A driver's chunk claims cover every column panel once, in order, never above the chunk
     /// size, shrinking to single panels at the tail.</summary>
     [Theory]
