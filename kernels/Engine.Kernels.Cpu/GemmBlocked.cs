@@ -25,9 +25,10 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         float* ap = buffers.A((wholeA ? (long)RoundUp(mcMax, mr) * k : (long)RoundUp(mcMax, mr) * kcMax) + 16); // + slack, see GemmPacking
         float* bp = buffers.B((long)RoundUp(ncMax, nr) * kcMax + 16);
         float* tile = stackalloc float[mr * nr];
+        int tail = GemmRowTiles.DefaultTail; // read once: packing and tile loops must cut the rows alike
         if (wholeA)
         {
-            var all = new GemmRowTiles(m1 - m0, mr, 3);
+            var all = new GemmRowTiles(m1 - m0, mr, tail);
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
@@ -48,7 +49,7 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
-                    var tiles = new GemmRowTiles(mc, mr, 3);
+                    var tiles = new GemmRowTiles(mc, mr, tail);
                     float* aBlock = ap;
                     if (wholeA) aBlock = ap + (long)RoundUp(m1 - m0, mr) * pc;
                     else tiles.PackA(transA, a, lda, ic, pc, kc, 0, tiles.Count, ap, (long)mr * kc);

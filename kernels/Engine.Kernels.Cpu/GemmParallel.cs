@@ -32,7 +32,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         float* ap = PackBuffers.Current.Shared(kBlocks * blockStride + 16);
         // The balanced remainder tiles stay inside the last row block of MultiplyChunk.
         int mcShared = RoundUp(GemmTuning.McSharedA, mr);
-        var tiles = new GemmRowTiles(m, mr, rowPanels - (m - 1) / mcShared * mcShared / mr);
+        var tiles = new GemmRowTiles(m, mr, Math.Min(GemmRowTiles.DefaultTail, rowPanels - (m - 1) / mcShared * mcShared / mr));
         int packParts = Math.Min(threads, rowPanels);
         KernelThreading.For(kBlocks * packParts, item =>
         {

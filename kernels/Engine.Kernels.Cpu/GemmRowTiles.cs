@@ -4,17 +4,22 @@ namespace Engine.Kernels.Cpu;
 /// rows) is evened out with the tiles before it (up to <c>maxTail</c> tiles in all), because a tile of one or two rows
 /// runs at the FMA latency, not its throughput (2-4 independent accumulators for 4-cycle FMAs): 13 rows as 6 + 6 + 1
 /// cost 6 + 6 + 4 cycles per k step, as 5 + 4 + 4 only 5 + 4 + 4. Every element is still summed in the same order, so
-/// results do not depend on the cut. Panel t of the packed A holds tile t's rows (padded to MR).</summary>
+/// results do not depend on the cut. Panel t of the packed A holds tile t's rows (padded to MR), so packing and the
+/// tile loop must use the same cut (one instance per product or row block).</summary>
 internal readonly struct GemmRowTiles
 {
     private readonly int _m, _mr, _balancedFrom, _base, _q, _extra;
 
+    /// <summary>The standard number of tiles evened out at most, when <see cref="GemmTuning.BalancedRowTail"/> is on.</summary>
+    public static int DefaultTail => GemmTuning.BalancedRowTail ? 3 : 0;
+
+    /// <param name="maxTail">Tiles the remainder may be evened out with, itself included (0 or 1: none).</param>
     public GemmRowTiles(int m, int mr, int maxTail)
     {
         _m = m; _mr = mr;
         Count = (m + mr - 1) / mr;
         int remainder = m - (Count - 1) * mr;
-        int tail = Count >= 2 && remainder * 2 <= mr && GemmTuning.BalancedRowTail ? Math.Min(maxTail, Count) : 0;
+        int tail = Count >= 2 && remainder * 2 <= mr ? Math.Min(maxTail, Count) : 0;
         if (tail < 2) tail = 0; // nothing to even out with
         _balancedFrom = Count - tail;
         _base = _balancedFrom * mr;
