@@ -155,8 +155,8 @@ internal static unsafe class GemmPacking
 
     /// <summary>dst[j, i] = src[i, j] * scale[j] (scale null: 1) for a rows x cols block, 8 x 8 at a time through
     /// register transposes, the ragged edges element by element. Attention's outputs come out of its kernels
-    /// transposed (dims down, queries or keys across); a scalar strided copy here was ~10 % of the forward's time at
-    /// 485 tokens with the heads interleaved in the output rows.</summary>
+    /// transposed (dims down, queries or keys across); a scalar strided copy into the model's head-interleaved output
+    /// rows cost ~3 % of the attention forward at 485 tokens (in-model profile).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(float* src, long lds, int rows, int cols, float* dst, long ldd, float* scale = null)
     {
