@@ -143,8 +143,14 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 // V^T panels were packed with the block's full key count (causal use may stop earlier).
                 float* vBlock = vPacked + (long)(k0 / bkMax) * dPad * bkMax;
                 int packedKeys = Math.Min(bkMax, tk - k0);
+                // The last panel of dims may be padded (d = 64 is 10 x 6 + 4): only its real rows are computed.
                 for (int id = 0; id < dPanels; id++)
-                    TKernel.Run(bk, vBlock + (long)id * mr * packedKeys, panel, oPanel + (long)id * mr * nr, nr, 1f, first ? 0f : 1f);
+                {
+                    float* vPanel = vBlock + (long)id * mr * packedKeys, oTile = oPanel + (long)id * mr * nr;
+                    int dims = Math.Min(mr, d - id * mr);
+                    if (dims == mr) TKernel.Run(bk, vPanel, panel, oTile, nr, 1f, first ? 0f : 1f);
+                    else TKernel.RunRows(dims, bk, vPanel, panel, oTile, nr, 1f, first ? 0f : 1f, false, null);
+                }
             }
         }
 
