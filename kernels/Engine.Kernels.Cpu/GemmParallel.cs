@@ -42,23 +42,39 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 tiles.PackA(transA, a, lda, 0, pc, Math.Min(kcMax, k - pc), p0, p1, ap + kb * blockStride + p0 * panelStride, panelStride);
         });
 
+        // The last panels (one per worker) are shared out by rows as well: a single panel of a K = 3072 product is
+        // ~7 % of a worker's share, too coarse a last step for both workers to finish together. Measured at 485 rows
+        // (as in ClaimPanels): idle 1.0-1.3 -> 0.6 % (fc2), 1.2-1.6 -> 0.4-0.5 % (out-proj), 0.4-0.8 -> 0.3 % (q/k/v).
+        int parts = threads, tailPanels = panels > threads && tiles.Count >= 2 * parts ? threads : 0;
         var nextPanel = new int[1];
+        var nextTailUnit = new int[1];
         KernelThreading.For(Math.Min(threads, chunks), _ =>
         {
             float* bp = PackBuffers.Current.B((long)chunkCols * kcMax + 16);
             float* tile = stackalloc float[mr * nr];
-            while (ClaimPanels(nextPanel, panels, chunkPanels, threads, out int firstPanel, out int count))
+            while (ClaimPanels(nextPanel, panels - tailPanels, chunkPanels, threads, out int firstPanel, out int count))
+                Chunk(firstPanel, count, 0, tiles.Count);
+            int unit;
+            while ((unit = Interlocked.Increment(ref nextTailUnit[0]) - 1) < tailPanels * parts)
             {
-                int j0 = firstPanel * nr, nc = Math.Min(count * nr, n - j0);
+                int part = unit % parts;
+                Chunk(panels - tailPanels + unit / parts, 1, tiles.Count * part / parts, tiles.Count * (part + 1) / parts);
+            }
+
+            // Columns [first, first + count) panels, row tiles [t0, t1), through every K block, then the epilogue.
+            void Chunk(int first, int count, int t0, int t1)
+            {
+                int j0 = first * nr, nc = Math.Min(count * nr, n - j0);
                 for (int kb = 0; kb < kBlocks; kb++)
                 {
                     int pc = kb * kcMax, kc = Math.Min(kcMax, k - pc);
                     float* bPanels = packB.Prepacked(pc, j0, kc);
                     bool fromMemory = bPanels != null;
                     if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
-                    MultiplyChunk(tiles, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c + j0, ldc, nc, tile);
+                    MultiplyChunk(tiles, t0, t1, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c + j0, ldc, nc, tile);
                 }
-                epilogue.Apply(c + j0, ldc, 0, m, j0, nc); // the chunk is final and still in cache
+                int r0 = tiles.Start(t0), r1 = t1 < tiles.Count ? tiles.Start(t1) : m;
+                epilogue.Apply(c + (long)r0 * ldc + j0, ldc, r0, r1 - r0, j0, nc); // the chunk is final and still in cache
             }
         });
     }
@@ -80,27 +96,27 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         }
     }
 
-    /// <summary>C[0..m, 0..nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
+    /// <summary>C[rows of tiles tFirst..tEnd, 0..nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
     /// in cache while the B micro-panels pass over them. <paramref name="bFromMemory"/>: B is a prepacked weight read
     /// in place (not just packed into cache), so each panel's first tile streams it (<see cref="IGemmMicroKernel.RunStreamingB"/>).</summary>
-    private static void MultiplyChunk(GemmRowTiles tiles, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
+    private static void MultiplyChunk(GemmRowTiles tiles, int tFirst, int tEnd, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
         float* c, int ldc, int nc, float* tile)
     {
         int mr = TKernel.MR, nr = TKernel.NR, tilesPerBlock = RoundUp(GemmTuning.McSharedA, mr) / mr;
-        for (int t0 = 0; t0 < tiles.Count; t0 += tilesPerBlock)
+        for (int t0 = tFirst; t0 < tEnd; t0 += tilesPerBlock)
         {
-            int t1 = Math.Min(tiles.Count, t0 + tilesPerBlock);
+            int t1 = Math.Min(tEnd, t0 + tilesPerBlock);
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
                 float* bPanel = bp + (long)jr * kc;
-                float* next = GemmBlocked<TKernel>.NextPanel(bFromMemory && t0 == 0, bPanel, jr, nc, kc);
+                float* next = GemmBlocked<TKernel>.NextPanel(bFromMemory && t0 == tFirst, bPanel, jr, nc, kc);
                 for (int t = t0; t < t1; t++)
                 {
                     float* aPanel = ap + t * panelStride;
                     float* cTile = c + (long)tiles.Start(t) * ldc + jr;
-                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, tiles.Rows(t), cols, tile, streamB: bFromMemory && t == 0,
-                        prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, t, kc));
+                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, tiles.Rows(t), cols, tile, streamB: bFromMemory && t == tFirst,
+                        prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, t - tFirst, kc));
                 }
             }
         }
