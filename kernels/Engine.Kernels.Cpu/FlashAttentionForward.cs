@@ -83,7 +83,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 int next = 0;
                 KernelThreading.For(workers, _ =>
                 {
-                    long scratchFloats = (long)bq * d + 16 + (long)bq * bkMax + (long)bq * dPad + 4L * bq;
+                    long scratchFloats = (long)bq * d + 16 + (long)bq * bkMax + (long)bq * dPad + 3L * bq + TKernel.MR * TKernel.NR;
                     float[] scratch = ArrayPool<float>.Shared.Rent((int)scratchFloats);
                     try
                     {
@@ -111,7 +111,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         float* qp = scratch;                              // Q^T panels: qPanels x d x nr
         float* st = qp + (long)qBlock * d + 16;           // S^T / P^T panels: qPanels x bkMax x nr
         float* ot = st + (long)qBlock * bkMax;            // O^T panels: qPanels x dPad x nr
-        float* rowMax = ot + (long)qBlock * dPad, rowSum = rowMax + qBlock, corr = rowSum + qBlock;
+        float* rowMax = ot + (long)qBlock * dPad, rowSum = rowMax + qBlock, corr = rowSum + qBlock, edgeTile = corr + qBlock;
         new Span<float>(rowMax, qPanels * nr).Fill(float.NegativeInfinity);
         new Span<float>(rowSum, qPanels * nr).Clear();
         var ops = job.Operands;
@@ -145,12 +145,8 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 int packedKeys = Math.Min(bkMax, tk - k0);
                 // The last panel of dims may be padded (d = 64 is 10 x 6 + 4): only its real rows are computed.
                 for (int id = 0; id < dPanels; id++)
-                {
-                    float* vPanel = vBlock + (long)id * mr * packedKeys, oTile = oPanel + (long)id * mr * nr;
-                    int dims = Math.Min(mr, d - id * mr);
-                    if (dims == mr) TKernel.Run(bk, vPanel, panel, oTile, nr, 1f, first ? 0f : 1f);
-                    else TKernel.RunRows(dims, bk, vPanel, panel, oTile, nr, 1f, first ? 0f : 1f, false, null);
-                }
+                    GemmBlocked<TKernel>.Tile(bk, vBlock + (long)id * mr * packedKeys, panel, oPanel + (long)id * mr * nr, nr, 1f, first ? 0f : 1f,
+                        Math.Min(mr, d - id * mr), nr, edgeTile, streamB: false);
             }
         }
 

@@ -45,7 +45,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         // The last panels (one per worker) are shared out by rows as well: a single panel of a K = 3072 product is
         // ~7 % of a worker's share, too coarse a last step for both workers to finish together. Measured at 485 rows
         // (as in ClaimPanels): idle 1.0-1.3 -> 0.6 % (fc2), 1.2-1.6 -> 0.4-0.5 % (out-proj), 0.4-0.8 -> 0.3 % (q/k/v).
-        int parts = threads, tailPanels = panels > threads && tiles.Count >= 2 * parts ? threads : 0;
+        int tailPanels = panels > threads && tiles.Count >= 2 * threads ? threads : 0;
         var nextPanel = new int[1];
         var nextTailUnit = new int[1];
         KernelThreading.For(Math.Min(threads, chunks), _ =>
@@ -55,10 +55,10 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
             while (ClaimPanels(nextPanel, panels - tailPanels, chunkPanels, threads, out int firstPanel, out int count))
                 Chunk(firstPanel, count, 0, tiles.Count);
             int unit;
-            while ((unit = Interlocked.Increment(ref nextTailUnit[0]) - 1) < tailPanels * parts)
+            while ((unit = Interlocked.Increment(ref nextTailUnit[0]) - 1) < tailPanels * threads)
             {
-                int part = unit % parts;
-                Chunk(panels - tailPanels + unit / parts, 1, tiles.Count * part / parts, tiles.Count * (part + 1) / parts);
+                int part = unit % threads; // each tail panel in one row range per worker
+                Chunk(panels - tailPanels + unit / threads, 1, tiles.Count * part / threads, tiles.Count * (part + 1) / threads);
             }
 
             // Columns [first, first + count) panels, row tiles [t0, t1), through every K block, then the epilogue.
@@ -73,7 +73,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
                     MultiplyChunk(tiles, t0, t1, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c + j0, ldc, nc, tile);
                 }
-                int r0 = tiles.Start(t0), r1 = t1 < tiles.Count ? tiles.Start(t1) : m;
+                int r0 = tiles.Start(t0), r1 = tiles.Start(t1);
                 epilogue.Apply(c + (long)r0 * ldc + j0, ldc, r0, r1 - r0, j0, nc); // the chunk is final and still in cache
             }
         });

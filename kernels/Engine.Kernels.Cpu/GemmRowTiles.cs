@@ -31,11 +31,11 @@ internal readonly struct GemmRowTiles
     /// <summary>Number of tiles (= packed A panels): ceil(m / MR), as without balancing.</summary>
     public int Count { get; }
 
-    /// <summary>First row of tile <paramref name="t"/> within the block.</summary>
-    public int Start(int t) => t < _balancedFrom ? t * _mr : _base + (t - _balancedFrom) * _q + Math.Min(t - _balancedFrom, _extra);
+    /// <summary>First row of tile <paramref name="t"/> within the block; <see cref="Count"/> gives m (the end).</summary>
+    public int Start(int t) => Math.Min(_m, t < _balancedFrom ? t * _mr : _base + (t - _balancedFrom) * _q + Math.Min(t - _balancedFrom, _extra));
 
     /// <summary>Rows of tile <paramref name="t"/> (1..MR).</summary>
-    public int Rows(int t) => t < _balancedFrom ? Math.Min(_mr, _m - t * _mr) : _q + (t - _balancedFrom < _extra ? 1 : 0);
+    public int Rows(int t) => Start(t + 1) - Start(t);
 
     /// <summary>Packs the panels of tiles [t0, t1) of op(A) rows i0 + ..., depth [p0, p0 + kc), panel t at
     /// dst + (t - t0) * panelStride.</summary>
@@ -44,7 +44,7 @@ internal readonly struct GemmRowTiles
         // Full-height tiles in one call, then the balanced tail one panel at a time.
         int fullEnd = Math.Min(t1, _balancedFrom);
         if (fullEnd > t0)
-            GemmPacking.PackA(transA, a, lda, i0 + Start(t0), p0, Math.Min(_m, fullEnd * _mr) - Start(t0), kc, _mr, dst, panelStride);
+            GemmPacking.PackA(transA, a, lda, i0 + Start(t0), p0, Start(fullEnd) - Start(t0), kc, _mr, dst, panelStride);
         for (int t = Math.Max(t0, _balancedFrom); t < t1; t++)
             GemmPacking.PackA(transA, a, lda, i0 + Start(t), p0, Rows(t), kc, _mr, dst + (t - t0) * panelStride, panelStride);
     }

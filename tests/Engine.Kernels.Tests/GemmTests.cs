@@ -235,6 +235,7 @@ public class GemmTests
         int start = 0;
         for (int t = 0; t < tiles.Count; t++) { Assert.Equal(start, tiles.Start(t)); Assert.InRange(rows[t], 1, mr); start += rows[t]; }
         Assert.Equal(m, start);
+        Assert.Equal(m, tiles.Start(tiles.Count)); // the end, as the drivers use it
         if (expected != null) Assert.Equal(expected, rows);
     }
 
