@@ -10,7 +10,8 @@ namespace Engine.Kernels.Cpu;
 /// faster than Vector256.Exp on this runtime, which matters in attention inner loops.
 /// <see cref="Exp"/> serves arguments that cannot overflow (Gaussian terms, log-sum-exp differences);
 /// <see cref="ExpNonPositive"/> arguments that are never positive, at about half the cost (the online softmax,
-/// QuickGELU's exp(-1.702|x|)); <see cref="ExpFullRange"/> is exact up to float.MaxValue and gives +inf beyond
+/// QuickGELU's exp(-1.702|x|)); <see cref="Exp2NonPositive"/> is 2^x for such arguments already in log2 units
+/// (the fused attention's scores); <see cref="ExpFullRange"/> is exact up to float.MaxValue and gives +inf beyond
 /// (activations such as sigmoid on arbitrary inputs). Exp and ExpFullRange give the same bits wherever x &lt;= 88.376.</summary>
 public static class FastExp
 {
@@ -57,6 +58,33 @@ public static class FastExp
         // drops the magic's own bits.
         var pow2 = (t.AsInt32() + Vector256.Create(127)) << 23;
         return y * pow2.AsSingle();
+    }
+
+    /// <summary>2^x for x &lt;= 0, for a softmax whose scores are kept in log2 units (scaled by log2(e) beforehand, which
+    /// the GEMM producing them does for free): n = round(x), r = x - n in [-1/2, 1/2] exactly (no Cody-Waite split of
+    /// ln 2), then the degree-6 Taylor polynomial of 2^r (truncation below 1.7e-7 relative; measured within 3e-7 of
+    /// the true value). Two of the range reduction's steps are additions instead of multiply-adds and the chain is
+    /// three operations shorter than <see cref="ExpNonPositive"/>'s: the 485-token attention at 2 threads 4 % faster
+    /// (interleaved A/B), where the exponentials compete with the products for the two FMA pipes. Inputs at or below
+    /// -127 (and -inf) give exactly 0 (n = -127 builds a zero exponent field); NaN stays NaN. Positive inputs are out
+    /// of contract.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp2NonPositive(Vector256<float> x)
+    {
+        var floor = Vector256.Create(-127f);
+        var xc = Avx.IsSupported ? Avx.Max(floor, x) : Vector256.ConditionalSelect(Vector256.LessThan(x, floor), floor, x);
+        var magic = Vector256.Create(RoundingMagic);
+        var t = xc + magic;
+        var r = xc - (t - magic);
+        var p = Vector256.Create(1.5403530393381609e-4f);            // ln(2)^6 / 6!
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3333558146428443e-3f)); // ln(2)^5 / 5!
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(9.6181291076284772e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.5504108664821580e-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(2.4022650695910071e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(6.9314718055994531e-1f)); // ln 2
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
+        var pow2 = (t.AsInt32() + Vector256.Create(127)) << 23; // t's low mantissa bits hold n, as in ExpNonPositive
+        return p * pow2.AsSingle();
     }
 
     /// <summary>1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to a whole number, kept in the low

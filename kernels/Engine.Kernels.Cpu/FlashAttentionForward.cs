@@ -7,7 +7,10 @@ namespace Engine.Kernels.Cpu;
 /// <summary>The fused attention forward pass, computed transposed so no operand is packed inside the key loop:
 /// S^T = K Q^T comes out of the micro-kernel already in the panel layout the next product O^T += V^T P^T reads as
 /// its B operand (keys x NR queries), and the online softmax runs down the key axis with NR queries per vector.
-/// K (as A panels) and V^T (as A panels per key block) are packed once per head, Q^T once per query block.</summary>
+/// K (as A panels) and V^T (as A panels per key block) are packed once per head, Q^T once per query block.
+/// Scores are kept in log2 units (the micro-kernel scales by scale x log2(e), the mask is added times log2(e)), so the
+/// softmax takes 2^x (<see cref="FastExp.Exp2NonPositive"/>, cheaper than e^x) and the log-sum-exp is converted back
+/// to natural units.</summary>
 internal static unsafe class FlashAttentionForward<TKernel> where TKernel : struct, IGemmMicroKernel
 {
     private static int QueryBlock => TKernel.NR * 6;
@@ -22,6 +25,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         public required int Tq { get; init; }
         public required int Tk { get; init; }
         public required int D { get; init; }
+        /// <summary>The caller's scale times log2(e): scores come out of the micro-kernel in log2 units.</summary>
         public required float Scale { get; init; }
         public required bool Causal { get; init; }
         public required AttentionMask? Mask { get; init; }
@@ -57,7 +61,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
             {
                 var job = new Job
                 {
-                    Heads = heads, Tq = tq, Tk = tk, D = d, Scale = scale, Causal = causal, Mask = mask,
+                    Heads = heads, Tq = tq, Tk = tk, D = d, Scale = scale * Log2E, Causal = causal, Mask = mask,
                     MaskValues = (nint)maskValues, Operands = operands, Lse = (nint)lse,
                     KPacked = (nint)pp, VPacked = (nint)(pp + batchHeads * kStride), KStride = kStride, VStride = vStride, QBlock = bq, KBlock = bkMax,
                 };
@@ -158,7 +162,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         {
             float sum = rowSum[i];
             inv[i] = sum > 0 ? 1f / sum : 0f;
-            if (lse != null) lse[(long)bh * tq + q0 + i] = sum > 0 ? rowMax[i] + MathF.Log(sum) : float.NegativeInfinity;
+            if (lse != null) lse[(long)bh * tq + q0 + i] = sum > 0 ? rowMax[i] * Ln2 + MathF.Log(sum) : float.NegativeInfinity;
         }
         StoreOutput(ot, dPad, d, bq, inv, outBlock, ldo);
     }
@@ -189,7 +193,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 float* mrow = maskValues + mask.RowStart(bh, job.Heads, 0) + k0;
                 for (int t = 0; t < bk; t++)
                 {
-                    var mv = Vector256.Create(mrow[t]);
+                    var mv = Vector256.Create(MaskInLog2(mrow[t]));
                     for (int ch = 0; ch < nr; ch += 8)
                         (Vector256.Load(panel + t * nr + ch) + mv).Store(panel + t * nr + ch);
                 }
@@ -200,7 +204,7 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
                 {
                     int query = Math.Min(qFirst + lane, job.Tq - 1); // padded lanes read a valid row; ignored later
                     float* mrow = maskValues + mask.RowStart(bh, job.Heads, query) + k0;
-                    for (int t = 0; t < bk; t++) panel[t * nr + lane] += mrow[t];
+                    for (int t = 0; t < bk; t++) panel[t * nr + lane] += MaskInLog2(mrow[t]);
                 }
             }
         }
@@ -233,19 +237,19 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
             var mNew = Vector256.MaxNative(mOld, Vector256.MaxNative(m0, m1));
             // A lane with nothing visible yet keeps max -inf; shift by 0 there so exp gives 0, not NaN.
             var shift = Vector256.ConditionalSelect(Vector256.Equals(mNew, negInf), zero, mNew);
-            var c = FastExp.ExpNonPositive(mOld - shift);
+            var c = FastExp.Exp2NonPositive(mOld - shift);
             var sum0 = Vector256<float>.Zero; var sum1 = Vector256<float>.Zero;
             int t = 0;
             for (; t + 2 <= bk; t += 2)
             {
-                var p0 = FastExp.ExpNonPositive(Vector256.Load(column + t * nr) - shift);
-                var p1 = FastExp.ExpNonPositive(Vector256.Load(column + (t + 1) * nr) - shift);
+                var p0 = FastExp.Exp2NonPositive(Vector256.Load(column + t * nr) - shift);
+                var p1 = FastExp.Exp2NonPositive(Vector256.Load(column + (t + 1) * nr) - shift);
                 p0.Store(column + t * nr); p1.Store(column + (t + 1) * nr);
                 sum0 += p0; sum1 += p1;
             }
             if (t < bk)
             {
-                var p = FastExp.ExpNonPositive(Vector256.Load(column + t * nr) - shift);
+                var p = FastExp.Exp2NonPositive(Vector256.Load(column + t * nr) - shift);
                 p.Store(column + t * nr);
                 sum0 += p;
             }
@@ -254,6 +258,14 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
             c.Store(corr + ch);
         }
     }
+
+    private const float Log2E = 1.44269504088896341f, Ln2 = 0.693147180559945309f;
+
+    /// <summary>A mask value in the scores' log2 units (NaN stays NaN). A finite one stays finite: masks such as PyTorch's
+    /// finfo.min (-3.4e38) would overflow to -inf when scaled, and a row masked that way everywhere must still get
+    /// equal weights (as in PyTorch), not the zero output of a row of -inf.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MaskInLog2(float m) => float.IsInfinity(m) ? m : Math.Clamp(m * Log2E, -float.MaxValue, float.MaxValue);
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;
 

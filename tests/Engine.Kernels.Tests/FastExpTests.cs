@@ -76,4 +76,26 @@ public class FastExpTests
         Assert.Equal(1f, v[6], 6);
         Assert.True(Math.Abs(v[7] - Math.Exp(-20)) <= 2.5e-7 * Math.Exp(-20));
     }
+
+    [Fact]
+    public void Base2NonPositiveVariantIsWithinThreeTenMillionthsAndKeepsTheSoftmaxEdgeCases()
+    {
+        var rng = new Random(13);
+        for (int i = 0; i < 40000; i++)
+        {
+            float x = i < 1000 ? -i / 1000f : (float)(-rng.NextDouble() * 126);
+            float got = FastExp.Exp2NonPositive(Vector256.Create(x))[0];
+            double want = Math.Pow(2, x);
+            Assert.True(Math.Abs(got - want) <= 3e-7 * want, $"2^{x} = {got}, expected {want}");
+        }
+        var v = FastExp.Exp2NonPositive(Vector256.Create(float.NegativeInfinity, -1e30f, -127f, 0f, float.NaN, -0.5f, -1e-8f, -126f));
+        Assert.Equal(0f, v[0]);
+        Assert.Equal(0f, v[1]);
+        Assert.Equal(0f, v[2]);
+        Assert.Equal(1f, v[3]);
+        Assert.True(float.IsNaN(v[4]));
+        Assert.True(Math.Abs(v[5] - Math.Sqrt(0.5)) <= 3e-7 * Math.Sqrt(0.5), $"2^-0.5 = {v[5]}");
+        Assert.Equal(1f, v[6], 6);
+        Assert.Equal(MathF.Pow(2, -126), v[7]);
+    }
 }

@@ -156,6 +156,37 @@ public class FlashAttentionTests
         Assert.False(float.IsNaN(o[0]));
     }
 
+    /// <summary>Finite large-negative masks (PyTorch's finfo.min) as the models' masks use them: masked keys get no
+    /// weight, and a row masked everywhere gets equal weights over all keys (the mean of V), as in PyTorch, not the
+    /// zero output of a row of -inf. Also a mask too large to scale into the kernel's log2 units unchanged.</summary>
+    [Fact]
+    public void FiniteMinValueMasksBehaveAsInPyTorch()
+    {
+        int tq = 3, tk = 5, d = 4;
+        var mask = new float[tq * tk];
+        Array.Fill(mask, float.MinValue, tk, tk);        // row 1: every key masked
+        mask[2 * tk + 3] = mask[2 * tk + 4] = float.MinValue; // row 2: the last two keys masked
+        mask[0] = 3e38f;                                  // row 0: a huge positive bias on key 0 (overflows times log2 e)
+        var q = TestData.Random(tq * d, 1);
+        var k = TestData.Random(tk * d, 2);
+        var v = TestData.Random(tk * d, 3);
+        var o = new float[tq * d];
+        var lse = new float[tq];
+        FlashAttention.Forward(1, 1, tq, tk, d, 0.5f, false, q, 0, k, 0, v, 0, new AttentionMask(mask, 0, 0, 0, tk), o, 0, lse, 0);
+        var oRef = new float[tq * d];
+        var lseRef = new float[tq];
+        AttentionReference.Forward(1, 1, tq, tk, d, 0.5f, false, q, 0, k, 0, v, 0, new AttentionMask(mask, 0, 0, 0, tk), oRef, 0, lseRef, 0);
+        for (int j = 0; j < d; j++)
+        {
+            float mean = 0;
+            for (int key = 0; key < tk; key++) mean += v[key * d + j] / tk;
+            Assert.Equal(mean, o[d + j], 5);    // uniform over all keys
+            Assert.Equal(v[j], o[j], 5);        // all weight on key 0
+        }
+        TestData.AssertClose(oRef, o, 2e-5f, 1e-4f, "output");
+        Assert.True(float.IsFinite(lse[0]) && float.IsFinite(lse[1]) && float.IsFinite(lse[2]));
+    }
+
     [Fact]
     public void RejectsShortMask()
     {
