@@ -145,7 +145,8 @@ public class GemmTests
         });
     }
 
-    /// <summary>Adds a position code to every element it is given and counts the visits (each must be exactly one).</summary>
+    /// <summary>Doubles every element it is given and adds a position code (so an epilogue run before the last K block
+    /// has been accumulated gives a wrong value), and counts the visits (each must be exactly one).</summary>
     private readonly unsafe struct MarkingEpilogue(float* visits, int n) : IGemmEpilogue
     {
         public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
@@ -153,7 +154,7 @@ public class GemmTests
             for (int i = 0; i < rows; i++)
                 for (int j = 0; j < cols; j++)
                 {
-                    c[(long)i * ldc + j] += Code(row0 + i, col0 + j);
+                    c[(long)i * ldc + j] = 2 * c[(long)i * ldc + j] + Code(row0 + i, col0 + j);
                     visits[(long)(row0 + i) * n + col0 + j] += 1;
                 }
         }
@@ -169,7 +170,9 @@ public class GemmTests
     [InlineData(300, 20, 100, 3)]    // too narrow for column chunks: static split
     [InlineData(30, 50, 40, 1)]      // single thread
     [InlineData(64, 64, 64, 2)]      // below the parallel threshold
-    [InlineData(100, 96, 1600, 2)]   // several K blocks before the epilogue
+    [InlineData(100, 96, 1600, 2)]   // several K blocks before the epilogue (static split)
+    [InlineData(197, 300, 1600, 2)]  // several K blocks before the epilogue (shared-A column chunks)
+    [InlineData(150, 70, 1600, 1)]   // several K blocks before the epilogue (single thread)
     public unsafe void EpilogueSeesEveryFinishedElementOnce(int m, int n, int k, int threads)
     {
         TestData.WithThreads(threads, () =>
@@ -180,7 +183,7 @@ public class GemmTests
             var expected = new float[m * n];
             GemmReference.Sgemm(false, true, m, n, k, 1f, a, 0, k, b, 0, k, 0f, expected, 0, n);
             for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) expected[i * n + j] += MarkingEpilogue.Code(i, j);
+                for (int j = 0; j < n; j++) expected[i * n + j] = 2 * expected[i * n + j] + MarkingEpilogue.Code(i, j);
             var actual = new float[1 + m * n];
             var visits = new float[m * n];
             fixed (float* pv = visits)
