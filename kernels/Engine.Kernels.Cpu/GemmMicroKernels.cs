@@ -272,12 +272,12 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
     {
         float* tile = stackalloc float[8 * 32];
         Run(kc, a, b, tile, 32, 1f, 0f);
+        var va = Vector512.Create(alpha); var vb = Vector512.Create(beta);
         for (int i = 0; i < rows; i++)
         {
-            var va = Vector512.Create(alpha);
             float* cr = c + (long)i * ldc;
             var t0 = Vector512.Load(tile + i * 32) * va; var t1 = Vector512.Load(tile + i * 32 + 16) * va;
-            if (beta != 0) { t0 += Vector512.Create(beta) * Vector512.Load(cr); t1 += Vector512.Create(beta) * Vector512.Load(cr + 16); }
+            if (beta != 0) { t0 += vb * Vector512.Load(cr); t1 += vb * Vector512.Load(cr + 16); }
             t0.Store(cr); t1.Store(cr + 16);
         }
     }

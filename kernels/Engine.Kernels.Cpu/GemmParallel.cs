@@ -46,22 +46,22 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         // ~7 % of a worker's share, too coarse a last step for both workers to finish together. Measured at 485 rows
         // (as in ClaimPanels): idle 1.0-1.3 -> 0.6 % (fc2), 1.2-1.6 -> 0.4-0.5 % (out-proj), 0.4-0.8 -> 0.3 % (q/k/v).
         int tailPanels = panels > threads && tiles.Count >= 2 * threads ? threads : 0;
-        var nextPanel = new int[1];
-        var nextTailUnit = new int[1];
+        var next = new int[2]; // [0]: next column panel (ClaimPanels), [1]: next tail unit
         KernelThreading.For(Math.Min(threads, chunks), _ =>
         {
             float* bp = PackBuffers.Current.B((long)chunkCols * kcMax + 16);
             float* tile = stackalloc float[mr * nr];
-            while (ClaimPanels(nextPanel, panels - tailPanels, chunkPanels, threads, out int firstPanel, out int count))
+            while (ClaimPanels(next, panels - tailPanels, chunkPanels, threads, out int firstPanel, out int count))
                 Chunk(firstPanel, count, 0, tiles.Count);
             int unit;
-            while ((unit = Interlocked.Increment(ref nextTailUnit[0]) - 1) < tailPanels * threads)
+            while ((unit = Interlocked.Increment(ref next[1]) - 1) < tailPanels * threads)
             {
                 int part = unit % threads; // each tail panel in one row range per worker
                 Chunk(panels - tailPanels + unit / threads, 1, tiles.Count * part / threads, tiles.Count * (part + 1) / threads);
             }
 
-            // Columns [first, first + count) panels, row tiles [t0, t1), through every K block, then the epilogue.
+            // Columns [first, first + count) panels, row tiles [t0, t1), through every K block (the last one applies the
+            // epilogue, strip by strip).
             void Chunk(int first, int count, int t0, int t1)
             {
                 int j0 = first * nr, nc = Math.Min(count * nr, n - j0);
@@ -78,7 +78,8 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         });
     }
 
-    /// <summary>Claims the next column chunk [first, first + count) of the <paramref name="panels"/> column panels:
+    /// <summary>Claims the next column chunk [first, first + count) of the <paramref name="panels"/> column panels
+    /// (the counter is next[0]):
     /// <paramref name="maxPanels"/> while plenty remain, then fewer (guided: about remaining / (2 x workers)) down to
     /// single panels at the tail, so the workers finish together instead of one waiting up to a whole chunk for the
     /// other. Measured at 485 rows (2 workers, time between the two workers' finish over the product's time, halved):
