@@ -99,13 +99,17 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     /// <summary>C[rows of tiles tFirst..tEnd, j0..j0 + nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
     /// in cache while the B micro-panels pass over them. <paramref name="bFromMemory"/>: B is a prepacked weight read
     /// in place (not just packed into cache), so each panel's first tile streams it (<see cref="IGemmMicroKernel.RunStreamingB"/>).
-    /// <paramref name="final"/> (the last K block): the epilogue runs on each row block's strip of one B panel as soon as
-    /// the strip is done, while it is in L1 (198 x 16 floats). Applied to a whole chunk at the end instead, a K = 64
-    /// product's chunk (485 x 256 floats, ~0.5 MB) had left L2 and went through memory twice more. Measured on chains
-    /// of cold-weight products, 2 threads, interleaved (median time new / old): CLIPSeg's decoder MLP 485 x 64 x 2048
-    /// with bias + ReLU 0.76, 0.76, 0.78, 0.85, 1.05; the ViT's 485 x 768 x 3072 with bias + QuickGELU 0.94-1.02
-    /// (mean 0.97). The same per-strip epilogue in the static split (tall products, GemmBlocked) measured 0.99-1.03
-    /// against its pass over the whole region, so that one stays as it is.</summary>
+    /// <paramref name="final"/> (the last K block): the epilogue runs on each micro-tile as soon as the micro-kernel has
+    /// stored it (in L1), and is asked to prefetch what it reads there (a residual) just before the tile's K loop, so
+    /// those lines arrive while the tile computes. History, measured on cold-weight products, 2 threads, interleaved:
+    /// applied to a whole chunk at the end, a K = 64 product's chunk (485 x 256 floats) had left L2 (per 198 x 16
+    /// strip instead: CLIPSeg's decoder MLP 485 x 64 x 2048 + bias + ReLU 0.76-0.85x time in 4 of 5 runs); per strip,
+    /// a residual add still waited on its rows (3 KB apart, from L3): the ViT's out-projection 485 x 768 x 768 + bias +
+    /// residual ran at 124-138 GFLOPS against 151-164 for the plain product. Per tile with the prefetch: 144-152
+    /// (residual prefetched per tile but added per strip: 146-149); bias-only and QuickGELU epilogues +1-3 %, the
+    /// decoder's K = 64 MLP unchanged. In the CLIPSeg forward, the out-projection's share of the step 7.6-7.8 % ->
+    /// 7.0 %. The static split (tall products, GemmBlocked) applies its epilogue to whole rows afterwards, where the
+    /// residual streams contiguously.</summary>
     private static void MultiplyChunk<TEpilogue>(GemmRowTiles tiles, int tFirst, int tEnd, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
         float* c, int ldc, int j0, int nc, float* tile, TEpilogue epilogue, bool final) where TEpilogue : struct, IGemmEpilogue
     {
@@ -113,7 +117,6 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         for (int t0 = tFirst; t0 < tEnd; t0 += tilesPerBlock)
         {
             int t1 = Math.Min(tEnd, t0 + tilesPerBlock);
-            int r0 = tiles.Start(t0), r1 = tiles.Start(t1);
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
@@ -122,11 +125,13 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 for (int t = t0; t < t1; t++)
                 {
                     float* aPanel = ap + t * panelStride;
-                    float* cTile = c + (long)tiles.Start(t) * ldc + j0 + jr;
-                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, tiles.Rows(t), cols, tile, streamB: bFromMemory && t == tFirst,
+                    int row = tiles.Start(t), rows = tiles.Rows(t);
+                    float* cTile = c + (long)row * ldc + j0 + jr;
+                    if (final) epilogue.Prefetch(row, rows, j0 + jr, cols);
+                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB: bFromMemory && t == tFirst,
                         prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, t - tFirst, kc));
+                    if (final) epilogue.Apply(cTile, ldc, row, rows, j0 + jr, cols);
                 }
-                if (final) epilogue.Apply(c + (long)r0 * ldc + j0 + jr, ldc, r0, r1 - r0, j0 + jr, cols);
             }
         }
     }

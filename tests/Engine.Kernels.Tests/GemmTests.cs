@@ -159,6 +159,8 @@ public class GemmTests
                 }
         }
 
+        public void Prefetch(int row0, int rows, int col0, int cols) { }
+
         public static float Code(int row, int col) => row * 0.5f - col * 0.25f;
     }
 
