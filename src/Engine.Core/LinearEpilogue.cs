@@ -59,8 +59,8 @@ internal readonly unsafe struct LinearEpilogue : IGemmEpilogue
     /// <summary>Bias, activation and residual in one pass over each row, 8 lanes at a time, with the same vector
     /// activation the elementwise op uses (<see cref="VectorMath"/>), so the values equal the three-pass form's (up to
     /// the last bit in a row's last few elements, which the span kernels compute with the scalar formula). The
-    /// blocks handed over are narrow (a GEMM column chunk, often 80 wide): three library calls per row cost as
-    /// much as the arithmetic there.</summary>
+    /// blocks handed over are small (one micro-tile, 6 x 16, in the multi-threaded GEMM): three library calls per row
+    /// would cost more than the arithmetic there.</summary>
     private void OnePass(float* c, int ldc, int row0, int rows, int col0, int cols)
     {
         float* bias = _bias == null ? null : _bias + col0;
