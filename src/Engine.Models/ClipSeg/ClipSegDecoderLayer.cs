@@ -26,8 +26,9 @@ public sealed class ClipSegDecoderLayer : Module
     {
         // Inference: the layer's temporaries go back to the buffer pool when it returns (no-op while recording).
         using var scope = TensorScope.Begin();
-        var h = LayerNorm1.Forward(Ops.Add(x, SelfAttn.Forward(x, null, wantProbs, out probs)));
+        // The residual adds run inside the projections' GEMM epilogues at inference (addition commutes: same bits).
+        var h = LayerNorm1.Forward(SelfAttn.Forward(x, null, wantProbs, out probs, residual: x));
         scope.KeepIfAny(probs);
-        return scope.Keep(LayerNorm2.Forward(Ops.Add(h, Mlp.Forward(h))));
+        return scope.Keep(LayerNorm2.Forward(Mlp.Forward(h, residual: h)));
     }
 }
