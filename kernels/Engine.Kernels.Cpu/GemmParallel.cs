@@ -61,7 +61,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
             }
 
             // Columns [first, first + count) panels, row tiles [t0, t1), through every K block (the last one applies the
-            // epilogue, strip by strip).
+            // epilogue, tile by tile).
             void Chunk(int first, int count, int t0, int t1)
             {
                 int j0 = first * nr, nc = Math.Min(count * nr, n - j0);
@@ -107,8 +107,8 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     /// a residual add still waited on its rows (3 KB apart, from L3): the ViT's out-projection 485 x 768 x 768 + bias +
     /// residual ran at 124-138 GFLOPS against 151-164 for the plain product. Per tile with the prefetch: 144-152
     /// (residual prefetched per tile but added per strip: 146-149); bias-only and QuickGELU epilogues +1-3 %, the
-    /// decoder's K = 64 MLP unchanged. In the CLIPSeg forward, the out-projection's share of the step 7.6-7.8 % ->
-    /// 7.0 %. The static split (tall products, GemmBlocked) applies its epilogue to whole rows afterwards, where the
+    /// decoder's K = 64 MLP unchanged. In the CLIPSeg forward, the out-projection's share of the step 7.5-7.8 % ->
+    /// 6.8-7.0 %. The static split (tall products, GemmBlocked) applies its epilogue to whole rows afterwards, where the
     /// residual streams contiguously.</summary>
     private static void MultiplyChunk<TEpilogue>(GemmRowTiles tiles, int tFirst, int tEnd, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
         float* c, int ldc, int j0, int nc, float* tile, TEpilogue epilogue, bool final) where TEpilogue : struct, IGemmEpilogue
