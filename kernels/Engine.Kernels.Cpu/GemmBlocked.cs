@@ -98,6 +98,24 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         else TKernel.Run(kc, aPanel, bPanel, cTile, ldc, alpha, beta);
     }
 
+    /// <summary><see cref="Tile"/> for the last K block, followed by <paramref name="epilogue"/> on the tile, whose
+    /// top-left element is (row0, col0) of C: applied to the accumulators as the micro-kernel stores them where the
+    /// tile spans all NR columns and the epilogue allows it (<see cref="IGemmEpilogue.InRegisters"/>), else to the
+    /// stored tile.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void TileFinal<TEpilogue>(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,
+        int rows, int cols, float* tile, bool streamB, float* prefetchNext, in TEpilogue epilogue, int row0, int col0)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (cols == TKernel.NR && (rows == TKernel.MR || GemmTuning.PartialRowTiles) && epilogue.InRegisters)
+            TKernel.RunFinal(rows, kc, aPanel, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, epilogue, row0, col0);
+        else
+        {
+            Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext);
+            epilogue.Apply(cTile, ldc, row0, rows, col0, cols);
+        }
+    }
+
     /// <summary>A tile of fewer than NR columns (and any rows): the kernel writes a full tile to scratch, then the valid
     /// part is merged into C.</summary>
     public static void EdgeTile(int kc, float* aPanel, float* bPanel, float* cTile, int ldc, float alpha, float beta,

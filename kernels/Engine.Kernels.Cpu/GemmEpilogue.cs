@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
 namespace Engine.Kernels.Cpu;
 
 /// <summary>Work the GEMM drivers apply to C once a block of it is final (every K block accumulated), while the block
@@ -14,6 +17,16 @@ public unsafe interface IGemmEpilogue
     /// epilogue that reads other memory there (a residual) starts fetching it, so it arrives while the micro-kernel
     /// computes the tile instead of stalling the epilogue afterwards. May do nothing; must not write.</summary>
     void Prefetch(int row0, int rows, int col0, int cols);
+
+    /// <summary>Whether <see cref="Apply(Vector256{float}, int, int)"/> gives exactly what the rectangle form gives for
+    /// those 8 elements. The shared-A driver then applies the epilogue to the micro-kernel's accumulators before they
+    /// are stored, instead of reading the finished tile back from C.</summary>
+    bool InRegisters { get; }
+
+    /// <summary>The epilogue of the 8 elements (row, col .. col + 7) of C whose final value is <paramref name="v"/>;
+    /// returns what C holds there afterwards. Used only when <see cref="InRegisters"/>; each element goes through
+    /// exactly one of the two forms.</summary>
+    Vector256<float> Apply(Vector256<float> v, int row, int col);
 }
 
 /// <summary>The plain product.</summary>
@@ -21,4 +34,8 @@ public readonly unsafe struct NoEpilogue : IGemmEpilogue
 {
     public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols) { }
     public void Prefetch(int row0, int rows, int col0, int cols) { }
+    public bool InRegisters => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector256<float> Apply(Vector256<float> v, int row, int col) => v;
 }

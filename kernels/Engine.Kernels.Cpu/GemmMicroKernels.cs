@@ -29,6 +29,11 @@ internal unsafe interface IGemmMicroKernel
     /// computed (the A panel is still MR floats per step, padded). <paramref name="streamB"/> and
     /// <paramref name="next"/> (may be null) as in <see cref="RunStreamingB"/> and <see cref="RunPrefetchingNext"/>.</summary>
     static abstract void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next);
+    /// <summary>A tile of the last K block, all NR columns and <paramref name="rows"/> &lt;= MR rows, with
+    /// <paramref name="epilogue"/> applied as the tile is stored (its top-left element is (row0, col0) of C);
+    /// <paramref name="streamB"/> and <paramref name="next"/> as in <see cref="RunRows"/>.</summary>
+    static abstract void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue;
 }
 
 /// <summary>A compile-time row count for the micro-kernel loop (each count is its own specialised loop).</summary>
@@ -116,7 +121,7 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows6, NearBPrefetch>(kc, a, b, c, ldc, alpha, beta, null);
+        => Run<Rows6, NearBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     /// <summary>Measured (interleaved runs) on a chain of the 48 CLIP text-encoder products at 13 rows, cold packed
     /// weights, 2 threads: 12-13 ms against 15-18 ms with the near prefetch plus the driver's former prefetch of the
@@ -124,30 +129,40 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// streams).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows6, FarBPrefetch>(kc, a, b, c, ldc, alpha, beta, null);
+        => Run<Rows6, FarBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run<Rows6, NextBPrefetch>(kc, a, b, c, ldc, alpha, beta, next);
+        => Run<Rows6, NextBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, next, default, 0, 0);
 
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
     {
-        if (streamB) RunRows<FarBPrefetch>(rows, kc, a, b, c, ldc, alpha, beta, null);
-        else if (next != null) RunRows<NextBPrefetch>(rows, kc, a, b, c, ldc, alpha, beta, next);
-        else RunRows<NearBPrefetch>(rows, kc, a, b, c, ldc, alpha, beta, null);
+        if (rows is < 1 or > 5) throw new ArgumentOutOfRangeException(nameof(rows), $"A partial tile has 1-5 rows, not {rows}.");
+        RunFinal(rows, kc, a, b, c, ldc, alpha, beta, streamB, next, default(NoEpilogue), 0, 0);
     }
 
-    private static void RunRows<TPrefetch>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        where TPrefetch : struct, IBPrefetch
+    /// <summary>Measured on the ViT products at 485 rows (cold weights, 2 threads, interleaved against the same epilogue
+    /// run on the stored tile): see <see cref="GemmParallel{TKernel}"/>'s chunk loop.</summary>
+    public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+    {
+        if (streamB) RunFinal<FarBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        else if (next != null) RunFinal<NextBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
+        else RunFinal<NearBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+    }
+
+    private static void RunFinal<TPrefetch, TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
     {
         switch (rows)
         {
-            case 1: Run<Rows1, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
-            case 2: Run<Rows2, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
-            case 3: Run<Rows3, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
-            case 4: Run<Rows4, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
-            case 5: Run<Rows5, TPrefetch>(kc, a, b, c, ldc, alpha, beta, next); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A partial tile has 1-5 rows, not {rows}.");
+            case 1: Run<Rows1, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 2: Run<Rows2, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 3: Run<Rows3, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 4: Run<Rows4, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 5: Run<Rows5, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 6: Run<Rows6, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-6 rows, not {rows}.");
         }
     }
 
@@ -155,8 +170,9 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// 13 rows cost 6 + 6 + 1 rows of work instead of 18). Each instantiation is its own loop: the JIT drops the other
     /// rows' code, so every row count sums each element in the same order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TRows, TPrefetch>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch
+    private static void Run<TRows, TPrefetch, TEpilogue>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0)
+        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -219,33 +235,44 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
             if (TRows.N > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             a += 6; b += 16;
         }
+        // The epilogue (NoEpilogue: none) runs on each row's two vectors as they are stored: the same arithmetic as
+        // applying it to the stored tile, without reading the tile back.
         var va = Vector256.Create(alpha);
         if (beta == 0)
         {
-            if (TRows.N > 0) { (c00 * va).Store(c + 0 * ldc); (c01 * va).Store(c + 0 * ldc + 8); }
-            if (TRows.N > 1) { (c10 * va).Store(c + 1 * ldc); (c11 * va).Store(c + 1 * ldc + 8); }
-            if (TRows.N > 2) { (c20 * va).Store(c + 2 * ldc); (c21 * va).Store(c + 2 * ldc + 8); }
-            if (TRows.N > 3) { (c30 * va).Store(c + 3 * ldc); (c31 * va).Store(c + 3 * ldc + 8); }
-            if (TRows.N > 4) { (c40 * va).Store(c + 4 * ldc); (c41 * va).Store(c + 4 * ldc + 8); }
-            if (TRows.N > 5) { (c50 * va).Store(c + 5 * ldc); (c51 * va).Store(c + 5 * ldc + 8); }
+            if (TRows.N > 0) Store(c + 0 * ldc, c00 * va, c01 * va, epilogue, row0 + 0, col0);
+            if (TRows.N > 1) Store(c + 1 * ldc, c10 * va, c11 * va, epilogue, row0 + 1, col0);
+            if (TRows.N > 2) Store(c + 2 * ldc, c20 * va, c21 * va, epilogue, row0 + 2, col0);
+            if (TRows.N > 3) Store(c + 3 * ldc, c30 * va, c31 * va, epilogue, row0 + 3, col0);
+            if (TRows.N > 4) Store(c + 4 * ldc, c40 * va, c41 * va, epilogue, row0 + 4, col0);
+            if (TRows.N > 5) Store(c + 5 * ldc, c50 * va, c51 * va, epilogue, row0 + 5, col0);
         }
         else
         {
             var vb = Vector256.Create(beta);
-            if (TRows.N > 0) Update(c + 0 * ldc, c00, c01, va, vb);
-            if (TRows.N > 1) Update(c + 1 * ldc, c10, c11, va, vb);
-            if (TRows.N > 2) Update(c + 2 * ldc, c20, c21, va, vb);
-            if (TRows.N > 3) Update(c + 3 * ldc, c30, c31, va, vb);
-            if (TRows.N > 4) Update(c + 4 * ldc, c40, c41, va, vb);
-            if (TRows.N > 5) Update(c + 5 * ldc, c50, c51, va, vb);
+            if (TRows.N > 0) Update(c + 0 * ldc, c00, c01, va, vb, epilogue, row0 + 0, col0);
+            if (TRows.N > 1) Update(c + 1 * ldc, c10, c11, va, vb, epilogue, row0 + 1, col0);
+            if (TRows.N > 2) Update(c + 2 * ldc, c20, c21, va, vb, epilogue, row0 + 2, col0);
+            if (TRows.N > 3) Update(c + 3 * ldc, c30, c31, va, vb, epilogue, row0 + 3, col0);
+            if (TRows.N > 4) Update(c + 4 * ldc, c40, c41, va, vb, epilogue, row0 + 4, col0);
+            if (TRows.N > 5) Update(c + 5 * ldc, c50, c51, va, vb, epilogue, row0 + 5, col0);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Update(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> va, Vector256<float> vb)
+    private static void Store<TEpilogue>(float* c, Vector256<float> x0, Vector256<float> x1, in TEpilogue epilogue, int row, int col0)
+        where TEpilogue : struct, IGemmEpilogue
     {
-        Vector256.FusedMultiplyAdd(x0, va, Vector256.Load(c) * vb).Store(c);
-        Vector256.FusedMultiplyAdd(x1, va, Vector256.Load(c + 8) * vb).Store(c + 8);
+        epilogue.Apply(x0, row, col0).Store(c);
+        epilogue.Apply(x1, row, col0 + 8).Store(c + 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TEpilogue>(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> va, Vector256<float> vb,
+        in TEpilogue epilogue, int row, int col0) where TEpilogue : struct, IGemmEpilogue
+    {
+        epilogue.Apply(Vector256.FusedMultiplyAdd(x0, va, Vector256.Load(c) * vb), row, col0).Store(c);
+        epilogue.Apply(Vector256.FusedMultiplyAdd(x1, va, Vector256.Load(c + 8) * vb), row, col0 + 8).Store(c + 8);
     }
 }
 
@@ -280,6 +307,15 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
             if (beta != 0) { t0 += vb * Vector512.Load(cr); t1 += vb * Vector512.Load(cr + 16); }
             t0.Store(cr); t1.Store(cr + 16);
         }
+    }
+
+    /// <summary>Not specialised (no AVX-512 machine to measure on): the tile is stored, then the epilogue runs on it.</summary>
+    public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+    {
+        if (rows == 8) Run(kc, a, b, c, ldc, alpha, beta);
+        else RunRows(rows, kc, a, b, c, ldc, alpha, beta, streamB, next);
+        epilogue.Apply(c, ldc, row0, rows, col0, 32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -99,9 +99,11 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     /// <summary>C[rows of tiles tFirst..tEnd, j0..j0 + nc] (+)= A block x B chunk, A rows in blocks of <see cref="GemmTuning.McSharedA"/> that stay
     /// in cache while the B micro-panels pass over them. <paramref name="bFromMemory"/>: B is a prepacked weight read
     /// in place (not just packed into cache), so each panel's first tile streams it (<see cref="IGemmMicroKernel.RunStreamingB"/>).
-    /// <paramref name="final"/> (the last K block): the epilogue runs on each micro-tile as soon as the micro-kernel has
-    /// stored it (in L1), and is asked to prefetch what it reads there (a residual) just before the tile's K loop, so
-    /// those lines arrive while the tile computes. History, measured on cold-weight products, 2 threads, interleaved:
+    /// <paramref name="final"/> (the last K block): the epilogue runs on each micro-tile, on the accumulators as the
+    /// micro-kernel stores them where the epilogue allows it (<see cref="IGemmEpilogue.InRegisters"/>: a Linear's bias
+    /// and residual, +1 % and +3 % on those products), else on the stored tile (in L1), and is asked to prefetch what it
+    /// reads there (a residual) just before the tile's K loop, so those lines arrive while the tile computes. History,
+    /// measured on cold-weight products, 2 threads, interleaved:
     /// applied to a whole chunk at the end, a K = 64 product's chunk (485 x 256 floats) had left L2 (per 198 x 16
     /// strip instead: CLIPSeg's decoder MLP 485 x 64 x 2048 + bias + ReLU 0.76-0.85x time in 4 of 5 runs); per strip,
     /// a residual add still waited on its rows (3 KB apart, from L3): the ViT's out-projection 485 x 768 x 768 + bias +
@@ -127,10 +129,14 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     float* aPanel = ap + t * panelStride;
                     int row = tiles.Start(t), rows = tiles.Rows(t);
                     float* cTile = c + (long)row * ldc + j0 + jr;
-                    if (final) epilogue.Prefetch(row, rows, j0 + jr, cols);
-                    GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB: bFromMemory && t == tFirst,
-                        prefetchNext: GemmBlocked<TKernel>.PrefetchSlice(next, t - tFirst, kc));
-                    if (final) epilogue.Apply(cTile, ldc, row, rows, j0 + jr, cols);
+                    bool streamB = bFromMemory && t == tFirst;
+                    float* prefetchNext = GemmBlocked<TKernel>.PrefetchSlice(next, t - tFirst, kc);
+                    if (final)
+                    {
+                        epilogue.Prefetch(row, rows, j0 + jr, cols);
+                        GemmBlocked<TKernel>.TileFinal(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext, epilogue, row, j0 + jr);
+                    }
+                    else GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext);
                 }
             }
         }

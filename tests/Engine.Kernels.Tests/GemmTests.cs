@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Engine.Kernels.Cpu;
 using Xunit;
 
@@ -146,9 +147,10 @@ public class GemmTests
     }
 
     /// <summary>Doubles every element it is given and adds a position code (so an epilogue run before the last K block
-    /// has been accumulated gives a wrong value), counts the visits (each must be exactly one), and counts the
-    /// elements that had been announced through <see cref="Prefetch"/> before their visit.</summary>
-    private readonly unsafe struct MarkingEpilogue(float* visits, float* hinted, float* hintedBeforeVisit, int n) : IGemmEpilogue
+    /// has been accumulated gives a wrong value), counts the visits (each must be exactly one), counts the
+    /// elements that had been announced through <see cref="Prefetch"/> before their visit, and marks those visited in
+    /// the micro-kernel's registers.</summary>
+    private readonly unsafe struct MarkingEpilogue(float* visits, float* hinted, float* hintedBeforeVisit, float* inRegisters, int n) : IGemmEpilogue
     {
         public void Apply(float* c, int ldc, int row0, int rows, int col0, int cols)
         {
@@ -168,13 +170,31 @@ public class GemmTests
                 for (int j = 0; j < cols; j++) hinted[(long)(row0 + i) * n + col0 + j] += 1;
         }
 
+        public bool InRegisters => true;
+
+        public Vector256<float> Apply(Vector256<float> v, int row, int col)
+        {
+            var r = new float[8];
+            for (int j = 0; j < 8; j++)
+            {
+                long at = (long)row * n + col + j;
+                r[j] = 2 * v[j] + Code(row, col + j);
+                visits[at] += 1;
+                inRegisters[at] += 1;
+                if (hinted[at] > 0) hintedBeforeVisit[at] += 1;
+            }
+            return Vector256.Create(r);
+        }
+
         public static float Code(int row, int col) => row * 0.5f - col * 0.25f;
     }
 
     /// <summary>The epilogue sees every element of C exactly once, after the product is complete, at the right
     /// position: the multi-threaded column-chunk driver, the static row/column splits and the single-threaded path.
     /// The column-chunk driver also announces each tile once through Prefetch before applying the epilogue to it (the
-    /// residual prefetch the ViT's out-projection relies on); the other paths need not.</summary>
+    /// residual prefetch the ViT's out-projection relies on); the other paths need not. With the AVX2 micro-kernel
+    /// the column-chunk driver applies it to the accumulators of every full-width tile (the ragged last columns get
+    /// the stored-tile form).</summary>
     [Theory]
     [InlineData(197, 768, 300, 2, true)]   // shared-A column chunks
     [InlineData(1100, 200, 450, 2, false)] // taller than the shared-A limit: static split
@@ -199,14 +219,20 @@ public class GemmTests
             var visits = new float[m * n];
             var hinted = new float[m * n];
             var hintedBeforeVisit = new float[m * n];
-            fixed (float* pv = visits, ph = hinted, phv = hintedBeforeVisit)
-                Gemm.SgemmPackedB(m, n, k, 1f, a, 0, k, packed, 0f, actual, 1, n, new MarkingEpilogue(pv, ph, phv, n));
+            var inRegisters = new float[m * n];
+            fixed (float* pv = visits, ph = hinted, phv = hintedBeforeVisit, pr = inRegisters)
+                Gemm.SgemmPackedB(m, n, k, 1f, a, 0, k, packed, 0f, actual, 1, n, new MarkingEpilogue(pv, ph, phv, pr, n));
             Assert.All(visits, v => Assert.Equal(1f, v));
             if (prefetchHinted)
             {
                 Assert.All(hinted, v => Assert.Equal(1f, v));
                 Assert.All(hintedBeforeVisit, v => Assert.Equal(1f, v));
+                if (!Gemm.UseVector512)
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                            Assert.Equal(j < n / 16 * 16 ? 1f : 0f, inRegisters[(long)i * n + j]);
             }
+            else Assert.All(inRegisters, v => Assert.Equal(0f, v));
             TestData.AssertClose(expected, actual.AsSpan(1), 1e-4f * MathF.Sqrt(k), 1e-4f, $"epilogue m={m} n={n} k={k} threads={threads}");
         });
     }
