@@ -24,18 +24,21 @@ internal readonly unsafe struct LinearEpilogue : IGemmEpilogue
         _activate = activation.HasValue; _activation = activation.GetValueOrDefault();
     }
 
-    /// <summary>Without an activation the micro-kernel adds the bias and residual to its accumulators as it stores
-    /// them (<see cref="Apply(Vector256{float}, int, int)"/>: the same two vector adds as <see cref="OnePass"/>), instead
-    /// of reading the finished tile back. Measured on cold-weight products at 485 rows (2 threads, 6 interleaved runs
-    /// against the stored-tile form): bias + residual +0.6 to +4.7 % (mean +3.0 %), bias alone -0.5 to +3.4 % (mean
-    /// +1.1 %). With an activation the form stays on the stored tile: a QuickGELU (a harness copy) inlined twelve times into
-    /// every micro-kernel instantiation measured -0.4 % (the 6-row kernel grew from 1.2 to 8.3 KB of machine code).</summary>
-    public bool InRegisters => VectorMath.Fast && !_activate;
+    /// <summary>Without an activation or with ReLU, the micro-kernel applies the bias, ReLU and residual to its
+    /// accumulators as it stores them (<see cref="Apply(Vector256{float}, int, int)"/>: the same vector operations as
+    /// <see cref="OnePass"/>), instead of reading the finished tile back. Measured on cold-weight products at 485 rows
+    /// (2 threads, interleaved against the stored-tile form): the ViT's 768-deep products with bias + residual +0.6 to
+    /// +4.7 % (mean +3.0 %, 6 runs), bias alone -0.5 to +3.4 % (mean +1.1 %); CLIPSeg's decoder at K = 64, where a
+    /// tile's product is short, bias + ReLU +9 to +11 % and bias + residual +12 to +22 % (3 runs). QuickGELU stays on
+    /// the stored tile: its exponential inlined twelve times into every micro-kernel instantiation (a harness copy)
+    /// measured -0.4 % (the 6-row kernel grew from 1.2 to 8.3 KB of machine code).</summary>
+    public bool InRegisters => VectorMath.Fast && (!_activate || _activation == UnaryOp.Relu);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> v, int row, int col)
     {
         if (_bias != null) v += Vector256.Load(_bias + col);
+        if (_activate) v = VectorMath.Relu(v); // InRegisters: ReLU is the only activation that comes here
         if (_residual != null) v += Vector256.Load(_residual + (long)row * _ldResidual + col);
         return v;
     }

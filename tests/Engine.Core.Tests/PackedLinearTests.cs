@@ -77,7 +77,10 @@ public class PackedLinearTests
         Assert.Contains("does not end in 20", e.Message);
     }
 
-    /// <summary>The fused epilogue (bias, each activation kind, residual) gives the composition of the plain ops.</summary>
+    /// <summary>The fused epilogue (bias, each activation kind, residual) gives the composition of the plain ops. With two
+    /// or more kernel threads (CI has two cores) these products run through the shared-A GEMM driver, which applies a
+    /// bias, ReLU and residual to the micro-kernel's registers (n = 200: every tile; n = 205: all but the ragged last
+    /// columns) and QuickGELU and the others to the stored tiles.</summary>
     [Theory]
     [InlineData(null, true, 200)]
     [InlineData(Engine.Backends.UnaryOp.QuickGelu, false, 200)]
