@@ -141,8 +141,8 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
         RunFinal(rows, kc, a, b, c, ldc, alpha, beta, streamB, next, default(NoEpilogue), 0, 0);
     }
 
-    /// <summary>Measured on the ViT products at 485 rows (cold weights, 2 threads, interleaved against the same epilogue
-    /// run on the stored tile): see <see cref="GemmParallel{TKernel}"/>'s chunk loop.</summary>
+    /// <summary>The epilogue on the accumulators: no reload of the finished tile (measured against the stored-tile form
+    /// per epilogue kind: see LinearEpilogue.InRegisters in Engine.Core).</summary>
     public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
     {
