@@ -38,7 +38,9 @@ internal readonly unsafe struct LinearEpilogue : IGemmEpilogue
     public Vector256<float> Apply(Vector256<float> v, int row, int col)
     {
         if (_bias != null) v += Vector256.Load(_bias + col);
-        if (_activate) v = VectorMath.Relu(v); // InRegisters: ReLU is the only activation that comes here
+        // Not Step: its Activate would compile the QuickGELU branch into every micro-kernel instantiation, and
+        // InRegisters lets only ReLU come here.
+        if (_activate) v = VectorMath.Relu(v);
         if (_residual != null) v += Vector256.Load(_residual + (long)row * _ldResidual + col);
         return v;
     }

@@ -157,12 +157,7 @@ public class GemmTests
         {
             for (int i = 0; i < rows; i++)
                 for (int j = 0; j < cols; j++)
-                {
-                    long at = (long)(row0 + i) * n + col0 + j;
-                    c[(long)i * ldc + j] = 2 * c[(long)i * ldc + j] + Code(row0 + i, col0 + j);
-                    visits[at] += 1;
-                    if (hinted[at] > 0) hintedBeforeVisit[at] += 1;
-                }
+                    c[(long)i * ldc + j] = Visit(c[(long)i * ldc + j], row0 + i, col0 + j);
         }
 
         public void Prefetch(int row0, int rows, int col0, int cols)
@@ -179,13 +174,19 @@ public class GemmTests
             var r = new float[8];
             for (int j = 0; j < 8; j++)
             {
-                long at = (long)row * n + col + j;
-                r[j] = 2 * v[j] + Code(row, col + j);
-                visits[at] += 1;
-                inRegisters[at] += 1;
-                if (hinted[at] > 0) hintedBeforeVisit[at] += 1;
+                r[j] = Visit(v[j], row, col + j);
+                inRegisters[(long)row * n + col + j] += 1;
             }
             return Vector256.Create(r);
+        }
+
+        /// <summary>The epilogue of one element (both forms): the new value, with the visit counted.</summary>
+        private float Visit(float value, int row, int col)
+        {
+            long at = (long)row * n + col;
+            visits[at] += 1;
+            if (hinted[at] > 0) hintedBeforeVisit[at] += 1;
+            return 2 * value + Code(row, col);
         }
 
         public static float Code(int row, int col) => row * 0.5f - col * 0.25f;
