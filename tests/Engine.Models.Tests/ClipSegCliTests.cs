@@ -55,6 +55,33 @@ public sealed class ClipSegCliTests : IDisposable
     }
 
     [Fact]
+    public void Segment_with_a_prompt_image_writes_its_maps_under_the_image_name()
+    {
+        string model = Path.Combine(_root, "tiny-visual"), output = Path.Combine(_root, "out-visual");
+        Assert.Equal(0, Engine("init", "--family", "clipseg", "--preset", "tiny", "--vocab", ClipVocab, "--out", model, "--seed", "6"));
+        string query = Path.Combine(_root, "query.png"), example = Path.Combine(_root, "example polyp.png");
+        var q = new RgbImage(64, 40, Gradient(64, 40));
+        OutputWriters.WriteRgb(query, q);
+        OutputWriters.WriteRgb(example, new RgbImage(30, 30, Gradient(30, 30)));
+        Assert.Equal(0, Engine("segment", "--model", model, "--image", query, "--prompt", "polyp", "--prompt-image", example, "--out", output));
+        foreach (var f in new[] { "polyp_mask.png", "image-example-polyp_mask.png", "image-example-polyp_prob.png", "image-example-polyp_overlay.png", "labels.png" })
+            Assert.Equal((64, 40), (ImageLoader.Load(Path.Combine(output, "query", f)).Width, 40));
+        using var lib = SegmentationModel.Load(model);
+        var r = lib.Segment(q, new SegmentationPrompt[] { "polyp", SegmentationPrompt.FromImageFile(example) });
+        var prob = ImageLoader.Load(Path.Combine(output, "query", "image-example-polyp_prob.png"));
+        for (int i = 0; i < 64 * 40; i++) Assert.True(Math.Abs(r.Probabilities[1][i] * 255 - prob.Pixels[3 * i]) <= 1, $"pixel {i}");
+
+        // Prompt images only is a valid request; a missing or unreadable prompt image stops before any output.
+        Assert.Equal(0, Engine("segment", "--model", model, "--image", query, "--prompt-image", example, "--out", output + "-only"));
+        Assert.True(File.Exists(Path.Combine(output + "-only", "query", "image-example-polyp_mask.png")));
+        File.WriteAllText(Path.Combine(_root, "notes.png"), "not an image");
+        Assert.Equal(1, Engine("segment", "--model", model, "--image", query, "--prompt-image", Path.Combine(_root, "notes.png"), "--out", output + "-bad"));
+        Assert.Equal(1, Engine("segment", "--model", model, "--image", query, "--prompt-image", Path.Combine(_root, "nope.png"), "--out", output + "-bad"));
+        Assert.False(Directory.Exists(output + "-bad"));
+        Assert.Equal(1, Engine("segment", "--model", model, "--image", query, "--out", output + "-bad"));
+    }
+
+    [Fact]
     public void A_folder_with_an_unreadable_file_still_segments_the_rest_and_exits_1()
     {
         string model = Path.Combine(_root, "tiny"), images = Path.Combine(_root, "mixed"), output = Path.Combine(_root, "out-mixed");

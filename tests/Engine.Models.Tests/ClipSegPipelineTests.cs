@@ -87,6 +87,42 @@ public sealed class ClipSegPipelineTests : IClassFixture<TinyClipSegFolder>
     }
 
     [Fact]
+    public void A_prompt_image_conditions_like_conditional_pixel_values_and_keeps_the_prompt_order()
+    {
+        using var model = SegmentationModel.Load(_folder.Path, Device.Cpu, new SegmentationOptions { BatchSize = 2 });
+        Assert.True(model.AcceptsPromptImages);
+        const int w = 70, h = 50;
+        var query = new RgbImage(w, h, Pixels(w, h, 4));
+        var example = new RgbImage(33, 41, Pixels(33, 41, 5));
+        var visual = SegmentationPrompt.FromImage(example, "example");
+        var mixed = model.Segment(query, new SegmentationPrompt[] { "a polyp", visual });
+        Assert.Equal(new[] { "a polyp", "example" }, mixed.Prompts);
+
+        // Reference: transformers' forward with conditional_pixel_values (the prompt image through the same processor).
+        var clipseg = ClipSegLoader.Load(_folder.Path, Device.Cpu);
+        var pre = PreprocessorConfig.FromFolder(_folder.Path);
+        float[] logits;
+        using (Tensor.NoGrad())
+            logits = clipseg.Forward(ImagePreprocessor.ToTensor(query, pre), conditionalPixelValues: ImagePreprocessor.ToTensor(example, pre)).Logits.ToArray();
+        var want = MaskMaps.Sigmoid(MapResize.Bilinear(logits, 96, 96, w, h));
+        for (int i = 0; i < w * h; i++) Assert.True(Math.Abs(want[i] - mixed.Probabilities[1][i]) < 1e-5, $"pixel {i}: {mixed.Probabilities[1][i]} vs {want[i]}");
+        Assert.NotEqual(mixed.Probabilities[0], mixed.Probabilities[1]); // the image condition is not the text's
+
+        // Image first: the same maps, in the order asked; several images in batches: the same maps per image.
+        var swapped = model.Segment(query, new SegmentationPrompt[] { visual, "a polyp" });
+        Assert.Equal(new[] { "example", "a polyp" }, swapped.Prompts);
+        Assert.Equal(mixed.Probabilities[1], swapped.Probabilities[0]);
+        Assert.Equal(mixed.Probabilities[0], swapped.Probabilities[1]);
+        var imageOnly = model.Segment(new[] { query, new RgbImage(20, 20, Pixels(20, 20, 6)), query }, new[] { visual });
+        for (int i = 0; i < w * h; i++)
+        {
+            Assert.True(Math.Abs(imageOnly[0].Probabilities[0][i] - mixed.Probabilities[1][i]) < 1e-6);
+            Assert.True(Math.Abs(imageOnly[2].Probabilities[0][i] - mixed.Probabilities[1][i]) < 1e-6);
+        }
+        Assert.Null(imageOnly[0].LabelMap);
+    }
+
+    [Fact]
     public void Files_streams_and_raw_pixels_give_the_same_result()
     {
         using var model = SegmentationModel.Load(_folder.Path, Device.Cpu, new SegmentationOptions { Threshold = 0.4f });
@@ -133,6 +169,9 @@ public sealed class ClipSegPipelineTests : IClassFixture<TinyClipSegFolder>
         Assert.Contains("No prompts", Assert.Throws<ArgumentException>(() => model.Segment(px, 20, 20, Array.Empty<string>())).Message);
         Assert.Contains("empty", Assert.Throws<ArgumentException>(() => model.Segment(px, 20, 20, new[] { " " })).Message);
         Assert.Contains("bytes", Assert.Throws<ArgumentException>(() => model.Segment(px, 21, 20, new[] { "x" })).Message);
+        Assert.Contains("No prompts", Assert.Throws<ArgumentException>(() => model.Segment(new RgbImage(20, 20, px), Array.Empty<SegmentationPrompt>())).Message);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => SegmentationPrompt.FromText("")).Message);
+        Assert.Throws<FileNotFoundException>(() => SegmentationPrompt.FromImageFile(System.IO.Path.Combine(_folder.Root, "missing.png")));
         Assert.Throws<FileNotFoundException>(() => model.Segment(System.IO.Path.Combine(_folder.Root, "missing.png"), new[] { "x" }));
         using (var garbage = new MemoryStream(new byte[] { 1, 2, 3, 4, 5 }))
             Assert.Throws<InvalidDataException>(() => model.Segment(garbage, new[] { "x" }));

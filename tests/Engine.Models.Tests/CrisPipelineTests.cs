@@ -43,5 +43,12 @@ public sealed class CrisPipelineTests : IDisposable
             for (int x = 0; x < 64; x++) worst = Math.Max(worst, Math.Abs(p[y * 64 + x] - c[(y + 16) * 64 + x]));
         Assert.True(worst < 1e-5, $"mapped probabilities differ from the canvas rows 16..47 by {worst}");
         for (int i = 0; i < p.Length; i++) Assert.Equal(p[i] > 0.35f, result.Masks[0][i]);
+
+        // CRIS has no visual prompts: a prompt image is refused by name, and the interface says so.
+        Assert.False(model.AcceptsPromptImages);
+        var error = Assert.Throws<NotSupportedException>(() => model.Segment(image, new[] { SegmentationPrompt.FromImage(image, "example") }));
+        Assert.Contains("text prompts only", error.Message);
+        Assert.Throws<NotSupportedException>(() => ((IPromptSegmenter)seg).PredictLogits(ImagePreprocessor.ToTensor(canvasImage, seg.Preprocessing), new[] { "a polyp" },
+            new PromptImages(ImagePreprocessor.ToTensor(canvasImage, seg.Preprocessing))));
     }
 }

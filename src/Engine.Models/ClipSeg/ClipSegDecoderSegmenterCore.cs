@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Engine.Models.Loading;
 
 namespace Engine.Models.ClipSeg;
 
@@ -6,8 +7,8 @@ namespace Engine.Models.ClipSeg;
 /// The <see cref="Loading.IPromptSegmenter"/> logic shared by every "encoders + CLIPSeg decoder" model (CLIPSeg,
 /// BiomedCLIPSeg): each prompt's condition is computed once and cached per prompt text, each query image goes through
 /// the image encoder once, and the decoder runs per (image, prompt) pair on the shared activations. The owning
-/// segmenter says only how prompts and images are encoded. Safe for concurrent calls (the prompt cache is the only
-/// mutable state).
+/// segmenter says only how prompts and images are encoded, and whether (and how) prompt images make conditions. Safe
+/// for concurrent calls (the prompt cache is the only mutable state).
 /// </summary>
 internal sealed class ClipSegDecoderSegmenterCore
 {
@@ -15,6 +16,7 @@ internal sealed class ClipSegDecoderSegmenterCore
     private readonly ConcurrentDictionary<string, float[]> _promptCache = new(StringComparer.Ordinal);
     private readonly Func<IReadOnlyList<string>, Tensor> _encodePrompts;
     private readonly Func<Tensor, List<Tensor>> _encodeImages;
+    private readonly Func<Tensor, Tensor>? _encodePromptImages;
     private readonly ClipSegDecoder _decoder;
     private readonly int _conditionDim;
     private readonly object _owner;
@@ -25,11 +27,17 @@ internal sealed class ClipSegDecoderSegmenterCore
     /// <param name="encodeImages">pixel values [N, C, H, W] -> the decoder's activations (called under no-grad).</param>
     /// <param name="decoder">the CLIPSeg decoder the activations and conditions go through.</param>
     /// <param name="conditionDim">width of one prompt condition.</param>
+    /// <param name="encodePromptImages">prompt images [K, C, H, W] -> conditions [K, conditionDim] on the CPU (called
+    /// under no-grad); null when the model takes text prompts only.</param>
     public ClipSegDecoderSegmenterCore(object owner, Func<IReadOnlyList<string>, Tensor> encodePrompts, Func<Tensor, List<Tensor>> encodeImages,
-        ClipSegDecoder decoder, int conditionDim)
+        ClipSegDecoder decoder, int conditionDim, Func<Tensor, Tensor>? encodePromptImages = null)
     {
         _owner = owner; _encodePrompts = encodePrompts; _encodeImages = encodeImages; _decoder = decoder; _conditionDim = conditionDim;
+        _encodePromptImages = encodePromptImages;
     }
+
+    /// <summary>Whether prompt images are accepted (an encoder for them was given).</summary>
+    public bool AcceptsPromptImages => _encodePromptImages != null;
 
     /// <summary>Conditions [P, conditionDim] of the prompts on the CPU, cached per prompt text.</summary>
     public Tensor EncodePrompts(IReadOnlyList<string> prompts)
@@ -60,14 +68,33 @@ internal sealed class ClipSegDecoderSegmenterCore
         using (Tensor.NoGrad()) return _encodePrompts(prompts);
     }
 
-    /// <summary>pixelValues [N, C, H, W] and P prompts -> logits [N, P, h, w], without recording gradients.</summary>
-    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts)
+    /// <summary>Conditions [P + K, conditionDim] of P text prompts (possibly none) followed by K prompt images.</summary>
+    public Tensor EncodePrompts(IReadOnlyList<string> prompts, PromptImages? promptImages)
     {
         ObjectDisposedException.ThrowIf(_disposed, _owner);
-        var cond = EncodePrompts(prompts);
+        if (promptImages is null) return EncodePrompts(prompts);
+        if (_encodePromptImages is not { } encode)
+            throw new NotSupportedException($"{_owner.GetType().Name} takes text prompts only, not prompt images.");
+        int d = _conditionDim, k = promptImages.Count;
+        var images = promptImages.Encoded(this, px => { using (Tensor.NoGrad()) return encode(px); });
+        if (images.Length != k * d) throw new InvalidOperationException($"The prompt-image encoder gave {images.Length} values for {k} image(s) of {d}.");
+        if (prompts.Count == 0) return Tensor.FromArray(images, k, d);
+        var texts = EncodePrompts(prompts).ToArray();
+        return Tensor.FromArray([.. texts, .. images], prompts.Count + k, d);
+    }
+
+    /// <summary>pixelValues [N, C, H, W] and P prompts -> logits [N, P, h, w], without recording gradients.</summary>
+    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts) => PredictLogits(pixelValues, prompts, null);
+
+    /// <summary>pixelValues [N, C, H, W], P text prompts and K prompt images -> logits [N, P + K, h, w] (texts first),
+    /// without recording gradients.</summary>
+    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts, PromptImages? promptImages)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, _owner);
+        var cond = EncodePrompts(prompts, promptImages);
         return TensorScope.Infer(() =>
         {
-            int n = pixelValues.Shape[0], p = prompts.Count, d = cond.Shape[1];
+            int n = pixelValues.Shape[0], p = cond.Shape[0], d = cond.Shape[1];
             var acts = _encodeImages(pixelValues);
             var device = _decoder.FilmMul.Weight.Value.Device;
             var perPair = cond.To(device).Unsqueeze(0).Expand(n, p, d).Reshape(n * p, d);

@@ -7,7 +7,9 @@ namespace Engine.Models.ClipSeg;
 /// <summary>
 /// CLIPSeg as an <see cref="IPromptSegmenter"/>: each prompt goes through the text tower once (cached), each image
 /// through the vision tower once (stopping after the deepest extracted layer), and the decoder runs per (image,
-/// prompt) pair on the shared activations. Safe for concurrent calls (no mutable state besides the prompt cache).
+/// prompt) pair on the shared activations. Prompt images (visual prompts) are conditions too, as transformers'
+/// conditional_pixel_values: visual_projection(post_layernorm(CLS)) of the whole vision tower. Safe for concurrent
+/// calls (no mutable state besides the prompt cache).
 /// </summary>
 public sealed class ClipSegSegmenter : IPromptSegmenter
 {
@@ -22,7 +24,8 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
         Model = model; Tokenizer = tokenizer; Preprocessing = preprocessing;
         if (tokenizer.VocabularySize > model.Config.Text.VocabSize)
             throw new InvalidDataException($"The tokenizer has {tokenizer.VocabularySize} tokens but the model's text vocabulary has {model.Config.Text.VocabSize}.");
-        _core = new ClipSegDecoderSegmenterCore(this, EncodeText, EncodeImages, model.Decoder, model.Config.ProjectionDim);
+        _core = new ClipSegDecoderSegmenterCore(this, EncodeText, EncodeImages, model.Decoder, model.Config.ProjectionDim,
+            pixels => Model.Clip.GetImageFeatures(pixels).To(Device.Cpu));
     }
 
     public ClipSegForImageSegmentation Model { get; }
@@ -34,6 +37,11 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
     public Tensor EncodePrompts(IReadOnlyList<string> prompts) => _core.EncodePrompts(prompts);
 
     public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts) => _core.PredictLogits(pixelValues, prompts);
+
+    public bool AcceptsPromptImages => true;
+
+    public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts, PromptImages? promptImages)
+        => _core.PredictLogits(pixelValues, prompts, promptImages);
 
     private Tensor EncodeText(IReadOnlyList<string> prompts)
     {
