@@ -57,10 +57,12 @@ public sealed partial class Tensor
         return FromArray(d, n);
     }
 
-    /// <summary>Standard normal samples from a seeded generator (Box-Muller), for initialisation and tests.</summary>
+    /// <summary>Standard normal samples from a seeded generator (Box-Muller), for initialisation and tests (zeros
+    /// inside <see cref="WithoutRandomInit"/>).</summary>
     public static Tensor Randn(Random rng, params int[] shape)
     {
         var d = new float[Engine.Shape.Numel(shape)];
+        if (SkipRandomInit) return FromArray(d, shape);
         for (int i = 0; i < d.Length; i += 2)
         {
             double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
@@ -71,9 +73,11 @@ public sealed partial class Tensor
         return FromArray(d, shape);
     }
 
+    /// <summary>Uniform samples in [low, high) from a seeded generator (zeros inside <see cref="WithoutRandomInit"/>).</summary>
     public static Tensor Uniform(Random rng, float low, float high, params int[] shape)
     {
         var d = new float[Engine.Shape.Numel(shape)];
+        if (SkipRandomInit) return FromArray(d, shape);
         for (int i = 0; i < d.Length; i++) d[i] = low + (float)rng.NextDouble() * (high - low);
         return FromArray(d, shape);
     }

@@ -25,7 +25,7 @@ public sealed class ClipTowerConformanceTests
         var folder = ModelFolder.Open(ClipTextTiny);
         var cfg = ClipTextConfig.FromJson(folder.Config!);
         if (eosOverride is int e) cfg = cfg with { EosTokenId = e };
-        return ModelLoader.LoadHuggingFace(folder, new ClipTextModelWithProjection(cfg), Device.Cpu);
+        return ModelLoader.LoadHuggingFace(folder, () => new ClipTextModelWithProjection(cfg), Device.Cpu);
     }
 
     [Fact]

@@ -18,7 +18,8 @@ public static class BertFolder
         var config = BertConfig.FromJsonFile(folder.DescriptorFile);
         var state = BertCheckpoint.Normalize(folder.LoadHuggingFaceWeights());
         config = config with { AddPoolingLayer = BertCheckpoint.HasPooler(state) };
-        var model = new BertModel(config);
+        BertModel model;
+        using (Tensor.WithoutRandomInit()) model = new BertModel(config); // every value comes from the checkpoint
         model.LoadStateDict(state, BertCheckpoint.IsIgnorable, folder.Path);
         if (device is { } d) model.To(d);
         model.Eval();

@@ -39,7 +39,8 @@ public static class BiomedClipFolder
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"Model folder not found: {dir}");
         var state = WeightFiles.Load(weightsPath);
         var config = BiomedClipConfig.Resolve(dir, state);
-        var model = new BiomedClipModel(config);
+        BiomedClipModel model;
+        using (Tensor.WithoutRandomInit()) model = new BiomedClipModel(config); // every value comes from the checkpoint
         model.LoadStateDict(state, IsIgnorable, weightsPath);
         if (device is { } d) model.To(d);
         model.Eval();

@@ -17,9 +17,11 @@ public static class BiomedClipSegLoader
 
     public static BiomedClipSegModel Load(ModelFolder folder, Device device)
     {
-        var model = new BiomedClipSegModel(ReadConfig(folder));
+        var config = ReadConfig(folder);
         var file = folder.FindFile(ModelFolder.HuggingFaceWeightFiles)
                    ?? throw new FileNotFoundException($"Model folder '{folder.Path}' has no weights: expected one of {string.Join(", ", ModelFolder.HuggingFaceWeightFiles)}.");
+        BiomedClipSegModel model;
+        using (Tensor.WithoutRandomInit()) model = new BiomedClipSegModel(config); // every value comes from the checkpoint
         model.LoadStateDict(WeightFiles.Load(file), k => k.StartsWith("biomedclip.", StringComparison.Ordinal) && BiomedClipFolder.IsIgnorable(k["biomedclip.".Length..]), file);
         model.To(device);
         model.Eval();

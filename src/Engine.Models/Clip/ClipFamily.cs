@@ -16,8 +16,8 @@ public sealed class ClipFamily : IModelFamily
 
     public IForwardRunner OpenForwardRunner(ModelFolder folder, Device device) => folder.ModelType switch
     {
-        "clip_text_model" => new ClipTextForwardRunner(ModelLoader.LoadHuggingFace(folder, new ClipTextModelWithProjection(ClipTextConfig.FromJson(folder.Config!)), device)),
-        "clip_vision_model" => new ClipVisionForwardRunner(ModelLoader.LoadHuggingFace(folder, new ClipVisionModelWithProjection(ClipVisionConfig.FromJson(folder.Config!)), device)),
+        "clip_text_model" => new ClipTextForwardRunner(ModelLoader.LoadHuggingFace(folder, () => new ClipTextModelWithProjection(ClipTextConfig.FromJson(folder.Config!)), device)),
+        "clip_vision_model" => new ClipVisionForwardRunner(ModelLoader.LoadHuggingFace(folder, () => new ClipVisionModelWithProjection(ClipVisionConfig.FromJson(folder.Config!)), device)),
         "clip" => new ClipModelForwardRunner(LoadClip(folder, device)),
         _ => throw new NotSupportedException($"'{folder.Path}': model_type '{folder.ModelType}' is not a CLIP model."),
     };
@@ -25,7 +25,7 @@ public sealed class ClipFamily : IModelFamily
     public static ClipModel LoadClip(ModelFolder folder, Device device)
     {
         var c = ClipConfig.FromJson(folder.Config!);
-        return ModelLoader.LoadHuggingFace(folder, new ClipModel(c.Text, c.Vision, c.ProjectionDim, c.LogitScaleInitValue, interpolatePositions: false), device);
+        return ModelLoader.LoadHuggingFace(folder, () => new ClipModel(c.Text, c.Vision, c.ProjectionDim, c.LogitScaleInitValue, interpolatePositions: false), device);
     }
 
     public TokenizedBatch? Tokenize(ModelFolder folder, IReadOnlyList<string> texts)

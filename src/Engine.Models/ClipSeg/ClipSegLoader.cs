@@ -16,7 +16,7 @@ public static class ClipSegLoader
     }
 
     public static ClipSegForImageSegmentation Load(ModelFolder folder, Device device)
-        => ModelLoader.LoadHuggingFace(folder, new ClipSegForImageSegmentation(ReadConfig(folder)), device);
+        => ModelLoader.LoadHuggingFace(folder, () => new ClipSegForImageSegmentation(ReadConfig(folder)), device);
 
     public static ClipSegForImageSegmentation Load(string folder, Device device) => Load(ModelFolder.Open(folder), device);
 

@@ -44,7 +44,8 @@ public static class CrisLoader
     {
         var arch = CrisClipArchitecture.FromStateDict(state, "backbone.", source);
         config.CheckAgainst(arch, source);
-        var model = new CrisModel(config, arch, new Random(0));
+        CrisModel model;
+        using (Tensor.WithoutRandomInit()) model = new CrisModel(config, arch, new Random(0)); // every value comes from the checkpoint
         StrictLoading.Load(model, state, source);
         model.SetRequiresGrad(true);
         return model;
