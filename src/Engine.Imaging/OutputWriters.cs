@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -11,6 +12,12 @@ namespace Engine.Imaging;
 /// </summary>
 public static class OutputWriters
 {
+    /// <summary>Deflate level of every PNG written here: the fastest. Results are written per image and prompt, so
+    /// encoding outweighed the model itself at ImageSharp's default level 6 - measured on a 1280 x 1024 image, the
+    /// CLIPSeg forward ~0.55 s against 2.4 s for its 8 PNGs (2 prompts). At level 1: mask 82 -> 14 ms, probability
+    /// map 287 -> 27 ms, overlay 360 -> 105 ms, for files 15-45 % larger (e.g. overlay 1.41 -> 1.63 MB).</summary>
+    private const PngCompressionLevel Compression = PngCompressionLevel.BestSpeed;
+
     /// <summary>Default tint colours for prompts 1, 2, …, also the label-map palette after black (background).</summary>
     public static readonly RgbColor[] DefaultColors =
     {
@@ -19,6 +26,15 @@ public static class OutputWriters
         new(170, 110, 40), new(255, 250, 200), new(128, 0, 0), new(170, 255, 195), new(128, 128, 0), new(255, 215, 180),
         new(0, 0, 128), new(128, 128, 128),
     };
+
+    /// <summary>Runs independent writes (each one single-threaded PNG encode) side by side; a failure surfaces as
+    /// itself (e.g. the IOException naming its file), not wrapped in an AggregateException.</summary>
+    public static void WriteInParallel(IReadOnlyList<Action> writes)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        try { Parallel.ForEach(writes, write => write()); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+    }
 
     /// <summary>Binary mask PNG (8-bit gray): 255 where probability &gt; threshold, else 0.</summary>
     public static void WriteBinaryMask(string path, float[] probabilities, int width, int height, float threshold = 0.5f) =>
@@ -29,7 +45,7 @@ public static class OutputWriters
     {
         Check(values.Length, width, height);
         using var image = Image.LoadPixelData<L8>(values, width, height);
-        Save(image, path, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+        Save(image, path, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8, CompressionLevel = Compression });
     }
 
     /// <summary>Probability map PNG: gray round(p·255) or a colour map; values are clamped to [0, 1].</summary>
@@ -58,7 +74,7 @@ public static class OutputWriters
     public static void WriteRgb(string path, RgbImage image)
     {
         using var img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
-        Save(img, path, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+        Save(img, path, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8, CompressionLevel = Compression });
     }
 
     /// <summary>
@@ -128,7 +144,7 @@ public static class OutputWriters
         using var image = Image.LoadPixelData<Rgb24>(rgb, width, height);
         // Every pixel is exactly a palette colour and there is no dithering, so each maps to its own index.
         var quantizer = new PaletteQuantizer(palette, new QuantizerOptions { Dither = null, MaxColors = palette.Length });
-        Save(image, path, new PngEncoder { ColorType = PngColorType.Palette, BitDepth = PngBitDepth.Bit8, Quantizer = quantizer });
+        Save(image, path, new PngEncoder { ColorType = PngColorType.Palette, BitDepth = PngBitDepth.Bit8, Quantizer = quantizer, CompressionLevel = Compression });
     }
 
     /// <summary>The "jet" colour of a value in [0, 1].</summary>

@@ -7,7 +7,7 @@ namespace Engine.Pipelines;
 /// Writes one image's results as PNGs under <c>outDir/&lt;image name&gt;/</c>: per prompt <c>&lt;prompt&gt;_mask.png</c>
 /// (0/255 at the original size), <c>&lt;prompt&gt;_prob.png</c> (probability x 255) and <c>&lt;prompt&gt;_overlay.png</c>
 /// (tint + outline over the image); with several prompts also <c>labels.png</c> (palette label map, 0 = background)
-/// and <c>overlay.png</c> (all masks).
+/// and <c>overlay.png</c> (all masks). The files are written side by side (<see cref="OutputWriters.WriteInParallel"/>).
 /// </summary>
 public static class SegmentationWriter
 {
@@ -15,7 +15,9 @@ public static class SegmentationWriter
     {
         var dir = Path.Combine(outDir, Slug(imageName, "image"));
         Directory.CreateDirectory(dir);
-        var written = new List<string>();
+        var paths = new List<string>();
+        var writes = new List<Action>();
+        void Add(string name, Action<string> write) { var path = Path.Combine(dir, name); paths.Add(path); writes.Add(() => write(path)); }
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var masks = new List<byte[]>();
         for (int k = 0; k < r.Prompts.Count; k++)
@@ -25,19 +27,19 @@ public static class SegmentationWriter
             var mask = r.MaskBytes(k);
             masks.Add(mask);
             var colors = new[] { OutputWriters.DefaultColors[k % OutputWriters.DefaultColors.Length] };
-            written.Add(Save(Path.Combine(dir, name + "_mask.png"), p => OutputWriters.WriteGray(p, mask, r.Width, r.Height)));
-            written.Add(Save(Path.Combine(dir, name + "_prob.png"), p => OutputWriters.WriteProbabilityMap(p, r.Probabilities[k], r.Width, r.Height)));
-            written.Add(Save(Path.Combine(dir, name + "_overlay.png"), p => OutputWriters.WriteOverlay(p, image, new[] { mask }, colors)));
+            var probabilities = r.Probabilities[k];
+            Add(name + "_mask.png", p => OutputWriters.WriteGray(p, mask, r.Width, r.Height));
+            Add(name + "_prob.png", p => OutputWriters.WriteProbabilityMap(p, probabilities, r.Width, r.Height));
+            Add(name + "_overlay.png", p => OutputWriters.WriteOverlay(p, image, new[] { mask }, colors));
         }
-        if (r.LabelMap != null)
+        if (r.LabelMap is { } labels)
         {
-            written.Add(Save(Path.Combine(dir, "labels.png"), p => OutputWriters.WriteLabelMap(p, r.LabelMap, r.Width, r.Height)));
-            written.Add(Save(Path.Combine(dir, "overlay.png"), p => OutputWriters.WriteOverlay(p, image, masks)));
+            Add("labels.png", p => OutputWriters.WriteLabelMap(p, labels, r.Width, r.Height));
+            Add("overlay.png", p => OutputWriters.WriteOverlay(p, image, masks));
         }
-        return written;
+        OutputWriters.WriteInParallel(writes);
+        return paths;
     }
-
-    private static string Save(string path, Action<string> write) { write(path); return path; }
 
     /// <summary>A file-name-safe form of a prompt or image name (letters, digits, '-', '_', '.'; at most 60 characters).</summary>
     public static string Slug(string s, string fallback)

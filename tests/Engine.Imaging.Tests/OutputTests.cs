@@ -37,6 +37,25 @@ public sealed class OutputTests : IDisposable
     }
 
     [Fact]
+    public void ParallelWritesAllLandAndAFailureSurfacesUnwrapped()
+    {
+        var masks = Enumerable.Range(0, 6).Select(k => Enumerable.Range(0, 40 * 30).Select(i => (byte)((i + k) % 7 == 0 ? 255 : 0)).ToArray()).ToList();
+        OutputWriters.WriteInParallel(masks.Select((m, k) => (Action)(() => OutputWriters.WriteGray(PathOf($"sub/m{k}.png"), m, 40, 30))).ToList());
+        for (int k = 0; k < masks.Count; k++)
+        {
+            var back = ImageLoader.Load(PathOf($"sub/m{k}.png"));
+            for (int i = 0; i < 40 * 30; i++) Assert.Equal(masks[k][i], back.Pixels[3 * i]);
+        }
+        // A folder that is a file: the IOException itself, not an AggregateException around it.
+        File.WriteAllText(PathOf("blocker"), "x");
+        Assert.ThrowsAny<IOException>(() => OutputWriters.WriteInParallel(new Action[]
+        {
+            () => OutputWriters.WriteGray(PathOf("ok.png"), masks[0], 40, 30),
+            () => OutputWriters.WriteGray(PathOf("blocker/m.png"), masks[0], 40, 30),
+        }));
+    }
+
+    [Fact]
     public void OverlayTintsInsideAndOutlinesTheBoundary()
     {
         var gray = new RgbImage(6, 6, Enumerable.Repeat((byte)100, 108).ToArray());

@@ -16,21 +16,25 @@ public sealed class PredictionWriter(string outDir, SegmentationDataset dataset,
 
     public void OnImage(ImagePrediction p)
     {
+        var writes = new List<Action>();
         for (int k = 0; k < p.Records.Count; k++)
         {
             var stem = SafeStem(dataset.Records[p.Records[k]].MaskName);
-            OutputWriters.WriteGray(Path.Combine(outDir, "masks", p.PromptKey, stem + ".png"), p.Masks[k], p.Width, p.Height);
-            OutputWriters.WriteProbabilityMap(Path.Combine(outDir, "probs", p.PromptKey, stem + ".png"), p.Probabilities[k], p.Width, p.Height);
+            byte[] mask = p.Masks[k];
+            float[] probabilities = p.Probabilities[k];
+            writes.Add(() => OutputWriters.WriteGray(Path.Combine(outDir, "masks", p.PromptKey, stem + ".png"), mask, p.Width, p.Height));
+            writes.Add(() => OutputWriters.WriteProbabilityMap(Path.Combine(outDir, "probs", p.PromptKey, stem + ".png"), probabilities, p.Width, p.Height));
         }
         var imageStem = SafeStem(p.ImageName);
         if (maxOverlays is null || _overlays < maxOverlays)
         {
             var image = InputPreparation.ToImaging(dataset.LoadImage(p.Records[0]));
-            OutputWriters.WriteOverlay(Path.Combine(outDir, "overlays", p.PromptKey, imageStem + ".png"), image, p.Masks.ToList());
+            writes.Add(() => OutputWriters.WriteOverlay(Path.Combine(outDir, "overlays", p.PromptKey, imageStem + ".png"), image, p.Masks.ToList()));
             _overlays++;
         }
         if (p.LabelMap is { } labels)
-            OutputWriters.WriteLabelMap(Path.Combine(outDir, "labelmaps", p.PromptKey, imageStem + ".png"), labels, p.Width, p.Height);
+            writes.Add(() => OutputWriters.WriteLabelMap(Path.Combine(outDir, "labelmaps", p.PromptKey, imageStem + ".png"), labels, p.Width, p.Height));
+        OutputWriters.WriteInParallel(writes);
     }
 
     /// <summary>A file stem from a dataset-relative name (folders flattened with '_').</summary>
