@@ -117,11 +117,16 @@ public abstract class Module
 
     /// <summary>Prepares this subtree for fast CPU inference: every Linear packs its weight once for the GEMM (a copy
     /// as large as the weight), used under <see cref="Tensor.NoGrad"/> until the weight changes. Call it on models
-    /// that only run inference (a loaded segmenter), not on ones being trained.</summary>
+    /// that only run inference (a loaded segmenter), not on ones being trained. The modules pack side by side: each
+    /// packs only its own weights, and packing CLIPSeg's 150 M parameters took 0.5-0.9 s of its load on one thread.</summary>
     public void PackForInference()
     {
-        OnPackForInference();
-        foreach (var (_, c) in _children) c.PackForInference();
+        var modules = new List<Module>();
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance); // a module reachable twice packs once
+        void Collect(Module m) { if (!seen.Add(m)) return; modules.Add(m); foreach (var (_, c) in m._children) Collect(c); }
+        Collect(this);
+        try { Parallel.ForEach(modules, m => m.OnPackForInference()); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
     }
 
     /// <summary>What <see cref="PackForInference"/> does for this module itself (nothing by default).</summary>
