@@ -11,15 +11,16 @@ namespace Engine.Pipelines;
 /// </summary>
 public static class SegmentationWriter
 {
-    public static IReadOnlyList<string> Write(string outDir, string imageName, RgbImage image, SegmentationResult r)
+    /// <summary>Writes the files; returns where each went.</summary>
+    public static SegmentationFiles Write(string outDir, string imageName, RgbImage image, SegmentationResult r)
     {
         var dir = Path.Combine(outDir, Slug(imageName, "image"));
         Directory.CreateDirectory(dir);
-        var paths = new List<string>();
         var writes = new List<Action>();
-        void Add(string name, Action<string> write) { var path = Path.Combine(dir, name); paths.Add(path); writes.Add(() => write(path)); }
+        string Add(string name, Action<string> write) { var path = Path.Combine(dir, name); writes.Add(() => write(path)); return path; }
         var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var masks = new List<byte[]>();
+        var perPrompt = new List<PromptFiles>();
         for (int k = 0; k < r.Prompts.Count; k++)
         {
             var name = Slug(r.Prompts[k], "prompt");
@@ -28,17 +29,19 @@ public static class SegmentationWriter
             masks.Add(mask);
             var colors = new[] { OutputWriters.DefaultColors[k % OutputWriters.DefaultColors.Length] };
             var probabilities = r.Probabilities[k];
-            Add(name + "_mask.png", p => OutputWriters.WriteGray(p, mask, r.Width, r.Height));
-            Add(name + "_prob.png", p => OutputWriters.WriteProbabilityMap(p, probabilities, r.Width, r.Height));
-            Add(name + "_overlay.png", p => OutputWriters.WriteOverlay(p, image, new[] { mask }, colors));
+            perPrompt.Add(new PromptFiles(r.Prompts[k],
+                Add(name + "_mask.png", p => OutputWriters.WriteGray(p, mask, r.Width, r.Height)),
+                Add(name + "_prob.png", p => OutputWriters.WriteProbabilityMap(p, probabilities, r.Width, r.Height)),
+                Add(name + "_overlay.png", p => OutputWriters.WriteOverlay(p, image, new[] { mask }, colors))));
         }
+        string? labelMap = null, overlay = null;
         if (r.LabelMap is { } labels)
         {
-            Add("labels.png", p => OutputWriters.WriteLabelMap(p, labels, r.Width, r.Height));
-            Add("overlay.png", p => OutputWriters.WriteOverlay(p, image, masks));
+            labelMap = Add("labels.png", p => OutputWriters.WriteLabelMap(p, labels, r.Width, r.Height));
+            overlay = Add("overlay.png", p => OutputWriters.WriteOverlay(p, image, masks));
         }
         OutputWriters.WriteInParallel(writes);
-        return paths;
+        return new SegmentationFiles(dir, perPrompt, labelMap, overlay);
     }
 
     /// <summary>A file-name-safe form of a prompt or image name (letters, digits, '-', '_', '.'; at most 60 characters).</summary>
@@ -55,3 +58,13 @@ public static class SegmentationWriter
         return r.Length == 0 ? fallback : r;
     }
 }
+
+/// <summary>Where <see cref="SegmentationWriter.Write"/> put one image's files.</summary>
+/// <param name="Folder">the image's output folder.</param>
+/// <param name="Prompts">per prompt, in the result's order.</param>
+/// <param name="LabelMap">labels.png with several prompts, else null.</param>
+/// <param name="Overlay">overlay.png (every mask) with several prompts, else null.</param>
+public sealed record SegmentationFiles(string Folder, IReadOnlyList<PromptFiles> Prompts, string? LabelMap, string? Overlay);
+
+/// <summary>One prompt's mask, probability-map and overlay PNG paths.</summary>
+public sealed record PromptFiles(string Prompt, string Mask, string Probability, string Overlay);

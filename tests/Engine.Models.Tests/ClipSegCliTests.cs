@@ -52,6 +52,28 @@ public sealed class ClipSegCliTests : IDisposable
         var r = lib.Segment(a, new[] { "polyp", "surgical tool" });
         var mask = ImageLoader.Load(Path.Combine(output, "a", "polyp_mask.png"));
         for (int i = 0; i < 123 * 77; i++) Assert.Equal(r.Masks[0][i] ? 255 : 0, mask.Pixels[3 * i]);
+
+        // segmentation.json: every image with its coverage per prompt (the library's numbers) and files that exist.
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "segmentation.json")));
+        var root = report.RootElement;
+        Assert.Equal("clipseg", root.GetProperty("family").GetString());
+        Assert.Equal(0.5, root.GetProperty("threshold").GetDouble(), 6);
+        Assert.Equal(new[] { "polyp", "surgical tool" }, root.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()).ToArray());
+        var entries = root.GetProperty("images").EnumerateArray().ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.Empty(root.GetProperty("failed").EnumerateArray());
+        var entryA = entries.Single(e => Path.GetFileName(e.GetProperty("image").GetString()) == "a.png");
+        Assert.Equal((123, 77), (entryA.GetProperty("width").GetInt32(), entryA.GetProperty("height").GetInt32()));
+        var perPrompt = entryA.GetProperty("prompts").EnumerateArray().ToList();
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.Equal(r.Prompts[k], perPrompt[k].GetProperty("prompt").GetString());
+            Assert.Equal(r.Coverage(k), perPrompt[k].GetProperty("coverage").GetDouble(), 5);
+            Assert.Equal(r.Probabilities[k].Max(), perPrompt[k].GetProperty("max_probability").GetDouble(), 5);
+            foreach (var file in new[] { "mask", "probability", "overlay" })
+                Assert.True(File.Exists(Path.Combine(output, perPrompt[k].GetProperty(file).GetString()!)), file);
+        }
+        Assert.Equal("a/labels.png", entryA.GetProperty("labels").GetString());
     }
 
     [Fact]
@@ -92,6 +114,11 @@ public sealed class ClipSegCliTests : IDisposable
         Assert.Equal(1, Engine("segment", "--model", model, "--image", images, "--prompt", "polyp", "--out", output));
         Assert.Equal((40, 30), (ImageLoader.Load(Path.Combine(output, "good", "polyp_mask.png")).Width, 30));
         Assert.False(Directory.Exists(Path.Combine(output, "broken")));
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "segmentation.json")));
+        Assert.Single(report.RootElement.GetProperty("images").EnumerateArray());
+        var failed = report.RootElement.GetProperty("failed").EnumerateArray().Single();
+        Assert.EndsWith("broken.png", failed.GetProperty("image").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(failed.GetProperty("error").GetString()));
     }
 
     [Fact]

@@ -9,8 +9,9 @@ namespace Engine.Cli.Commands;
 /// `engine segment --model DIR --image FILE|DIR ... --prompt TEXT ... [--prompt-image FILE ...] --out DIR
 /// [--threshold 0.5] [--batch N]`: per (image, prompt) a mask, probability and overlay PNG at the image's original
 /// size, plus a label map and combined overlay when there are several prompts (see SegmentationWriter); text prompts
-/// come first, then prompt images (named image-&lt;file stem&gt;). Unreadable images are reported and skipped (exit
-/// code 1 at the end); an unreadable prompt image stops the run before any work.
+/// come first, then prompt images (named image-&lt;file stem&gt;); <c>segmentation.json</c> in the output folder lists
+/// every image's coverage per prompt and its files (SegmentationReport). Unreadable images are reported and skipped
+/// (exit code 1 at the end); an unreadable prompt image stops the run before any work.
 /// </summary>
 public sealed class SegmentCommand : ICliCommand
 {
@@ -50,7 +51,7 @@ public sealed class SegmentCommand : ICliCommand
         Directory.CreateDirectory(outDir);
         var names = UniqueNames(files);
         var failures = new List<string>();
-        int done = 0;
+        var report = new SegmentationReport(outDir, seg.ModelPath, seg.Family, threshold ?? seg.Threshold, prompts.Select(p => p.Name).ToList());
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -66,6 +67,7 @@ public sealed class SegmentCommand : ICliCommand
                         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
                         {
                             failures.Add(e.Message.Contains(files[i], StringComparison.Ordinal) ? e.Message : $"{files[i]}: {e.Message}");
+                            report.AddFailure(files[i], e.Message);
                             task.Increment(1);
                         }
                     }
@@ -73,13 +75,14 @@ public sealed class SegmentCommand : ICliCommand
                     var results = seg.Segment(loaded.Select(x => x.image).ToList(), prompts);
                     for (int j = 0; j < loaded.Count; j++)
                     {
-                        SegmentationWriter.Write(outDir, names[loaded[j].index], loaded[j].image, results[j]);
-                        done++;
+                        var written = SegmentationWriter.Write(outDir, names[loaded[j].index], loaded[j].image, results[j]);
+                        report.Add(files[loaded[j].index], results[j], written);
                         task.Increment(1);
                     }
                 }
             });
-        Console.WriteLine($"{seg.Family}: segmented {done} image(s) x {prompts.Length} prompt(s) (threshold {threshold ?? seg.Threshold}) -> {Path.GetFullPath(outDir)}");
+        report.Write(Path.Combine(outDir, "segmentation.json"));
+        Console.WriteLine($"{seg.Family}: segmented {report.Count} image(s) x {prompts.Length} prompt(s) (threshold {threshold ?? seg.Threshold}) -> {Path.GetFullPath(outDir)}");
         if (failures.Count > 0) Console.Error.WriteLine($"error: {failures.Count} of {files.Count} image(s) could not be read:");
         foreach (var f in failures) Console.Error.WriteLine($"error: {f}");
         return failures.Count == 0 ? 0 : 1;
