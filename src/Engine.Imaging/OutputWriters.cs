@@ -9,7 +9,6 @@ namespace Engine.Imaging;
 /// </summary>
 public static class OutputWriters
 {
-
     /// <summary>Default tint colours for prompts 1, 2, …, also the label-map palette after black (background).</summary>
     public static readonly RgbColor[] DefaultColors =
     {
