@@ -36,6 +36,42 @@ public class FlashAttentionTests
         finally { Gemm.ForcedKernel = saved; }
     }
 
+    /// <summary>dQ gathers one contribution per key block; they are added in key-block order whatever thread finishes
+    /// first, so 2 threads give exactly the bits 1 thread gives (a first-come lock here made training runs differ from
+    /// run to run in the last bits). Several key blocks per head, causal and not; repeated, since an unordered add
+    /// only shows when the threads' timing happens to reorder it.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backward_gives_the_same_bits_on_one_and_two_threads(bool causal)
+    {
+        int heads = 4, t = 485, d = 16;
+        var q = TestData.Random(heads * t * d, 11, 2f);
+        var k = TestData.Random(heads * t * d, 12, 2f);
+        var v = TestData.Random(heads * t * d, 13);
+        var dOut = TestData.Random(heads * t * d, 14);
+        float scale = 0.25f;
+        (float[] dq, float[] dk, float[] dv) Run()
+        {
+            var output = new float[heads * t * d];
+            var lse = new float[heads * t];
+            FlashAttention.Forward(heads, heads, t, t, d, scale, causal, q, 0, k, 0, v, 0, null, output, 0, lse, 0);
+            var (dq, dk, dv) = (new float[heads * t * d], new float[heads * t * d], new float[heads * t * d]);
+            FlashAttention.Backward(heads, heads, t, t, d, scale, causal, q, 0, k, 0, v, 0, null, output, 0, lse, 0, dOut, 0, dq, 0, dk, 0, dv, 0);
+            return (dq, dk, dv);
+        }
+        (float[] dq, float[] dk, float[] dv) serial = default;
+        TestData.WithThreads(1, () => serial = Run());
+        for (int rep = 0; rep < 8; rep++)
+            TestData.WithThreads(2, () =>
+            {
+                var (dq, dk, dv) = Run();
+                Assert.Equal(serial.dq, dq);
+                Assert.Equal(serial.dk, dk);
+                Assert.Equal(serial.dv, dv);
+            });
+    }
+
     private static void Check(int batch, int heads, int tq, int tk, int d, bool causal, MaskKind maskKind)
     {
         int bh = batch * heads;
