@@ -118,6 +118,46 @@ public sealed class TrainerTests(TestWorkspace ws)
     }
 
     [Fact]
+    public void The_frozen_vision_cache_serves_later_epochs_without_changing_any_result()
+    {
+        // Whole runs: decoder-only training with and without the cache ends with the same bits.
+        var o = Options("") with { Epochs = 3, BatchSize = 4, Parts = TrainableParts.DecoderOnly };
+        string off = ws.NewDir("run-cache-off"), on = ws.NewDir("run-cache-on");
+        var a = Trainer.Train(o with { RunDir = off, ActivationCacheBytes = 0 });
+        var b = Trainer.Train(o with { RunDir = on });
+        AssertSameTensors(Path.Combine(off, "last", "model.safetensors"), Path.Combine(on, "last", "model.safetensors"));
+        Assert.Equal(a.History.Select(h => (h.TrainLoss, h.ValLoss, h.ValDice)), b.History.Select(h => (h.TrainLoss, h.ValLoss, h.ValDice)));
+
+        // One model: images met again in another batch come from the cache, bit for bit what the tower gives.
+        var rng = new Random(5);
+        float[] Image() => Enumerable.Range(0, 3 * 96 * 96).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] x0 = Image(), x1 = Image(), x2 = Image();
+        Tensor Batch(params float[][] images) => Tensor.FromArray(images.SelectMany(i => i).ToArray(), images.Length, 3, 96, 96);
+        var prompts = new[] { "dark blob", "bright blob" };
+        using var cached = (ClipSegTrainable)TrainableModels.Open(ws.Model, Device.Cpu);
+        using var plain = (ClipSegTrainable)TrainableModels.Open(ws.Model, Device.Cpu);
+        cached.Configure(TrainableParts.DecoderOnly);
+        plain.Configure(TrainableParts.DecoderOnly);
+        plain.SetActivationCacheBudget(0);
+        cached.Forward(Batch(x0, x1), prompts);
+        cached.Forward(Batch(x2, x0), prompts);                    // x2 is new: encoded, and kept
+        cached.Configure(TrainableParts.DecoderOnly);              // the trainer does this every epoch: keeps the cache
+        var fromCache = cached.Forward(Batch(x1, x2), prompts);    // both seen, in other batches
+        Assert.Equal((1, 2, 3), cached.ActivationCacheStats);
+        Assert.True(fromCache.RequiresGrad);
+        Assert.Equal(plain.Forward(Batch(x1, x2), prompts).ToArray(), fromCache.ToArray());
+        Assert.Equal((0, 1, 0), plain.ActivationCacheStats);
+
+        // Training the vision tower (or any change of parts) drops it; a budget too small keeps nothing.
+        cached.Configure(TrainableParts.All);
+        Assert.Equal(0, cached.ActivationCacheStats.Images);
+        cached.Configure(TrainableParts.DecoderOnly);
+        cached.SetActivationCacheBudget(1000);
+        cached.Forward(Batch(x0, x1), prompts);
+        Assert.Equal(0, cached.ActivationCacheStats.Images);
+    }
+
+    [Fact]
     public void A_new_run_refuses_an_existing_run_folder_and_resume_needs_a_run()
     {
         var run = ws.NewDir("run-exists");

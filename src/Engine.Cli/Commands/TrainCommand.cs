@@ -41,9 +41,10 @@ public sealed class TrainCommand : ICliCommand
         var valSplit = new Option<string>("--val-split") { Description = "Validation split (skipped when the dataset has none).", DefaultValueFactory = _ => d.ValSplit };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda, cuda:N, ilgpu-cpu (default cpu; with --resume: the run's)." };
         var cache = new Option<int>("--cache-mb") { Description = "Memory for decoded, resized samples (MiB).", DefaultValueFactory = _ => (int)(d.CacheBytes >> 20) };
+        var activationCache = new Option<int>("--activation-cache-mb") { Description = "Memory for the frozen vision tower's activations, reused every epoch (MiB; 0 = off; same results either way).", DefaultValueFactory = _ => (int)(d.ActivationCacheBytes >> 20) };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many epochs in this session (continue later with --resume)." };
         var cmd = new Command("train", "Fine-tune a segmentation model on a dataset; writes RUN_DIR/best, RUN_DIR/last, metrics.csv and curves.png.")
-            { model, data, prompt, output, resume, train, epochs, batch, accum, lr, wd, clip, schedule, warmup, minLr, pFactor, pPatience, patience, diceW, bceW, augment, seed, threshold, trainSplit, valSplit, device, cache, stopAfter };
+            { model, data, prompt, output, resume, train, epochs, batch, accum, lr, wd, clip, schedule, warmup, minLr, pFactor, pPatience, patience, diceW, bceW, augment, seed, threshold, trainSplit, valSplit, device, cache, activationCache, stopAfter };
         cmd.SetAction(p =>
         {
             TrainingResult result;
@@ -51,7 +52,8 @@ public sealed class TrainCommand : ICliCommand
             {
                 foreach (var (o, name) in new (Option, string)[] { (model, "--model"), (data, "--data"), (prompt, "--prompt"), (output, "--out") })
                     if (p.GetResult(o) is { Implicit: false }) throw new ArgumentException($"{name} cannot be combined with --resume: a resumed run keeps the options in {runDir}/run.json.");
-                result = ConsoleTrainingProgress.Run(progress => Trainer.Resume(runDir, progress, p.GetValue(epochs), p.GetValue(stopAfter), p.GetValue(device)));
+                result = ConsoleTrainingProgress.Run(progress => Trainer.Resume(runDir, progress, p.GetValue(epochs), p.GetValue(stopAfter), p.GetValue(device),
+                    (long)Math.Max(0, p.GetValue(activationCache)) << 20));
             }
             else
             {
@@ -67,6 +69,7 @@ public sealed class TrainCommand : ICliCommand
                     DiceWeight = p.GetValue(diceW), BceWeight = p.GetValue(bceW), Augmentation = AugmentationOptions.Parse(p.GetValue(augment)),
                     Seed = p.GetValue(seed), Threshold = p.GetValue(threshold), TrainSplit = p.GetValue(trainSplit)!, ValSplit = p.GetValue(valSplit)!,
                     Device = p.GetValue(device) ?? "cpu", CacheBytes = (long)Math.Max(0, p.GetValue(cache)) << 20, StopAfterEpochs = p.GetValue(stopAfter),
+                    ActivationCacheBytes = (long)Math.Max(0, p.GetValue(activationCache)) << 20,
                 };
                 result = ConsoleTrainingProgress.Run(progress => Trainer.Train(options, progress));
             }

@@ -24,6 +24,7 @@ public sealed class BiomedClipSegTrainableFamily : ITrainableFamily
 public sealed class BiomedClipSegTrainable : ITrainableSegmentationModel
 {
     private readonly FrozenPromptCache _frozenText;
+    private readonly FrozenActivationCache _frozenImages = new() { BudgetBytes = ClipSegTrainable.DefaultActivationCacheBytes };
     private TrainableParts _parts = TrainableParts.DecoderOnly;
 
     public BiomedClipSegTrainable(BiomedClipSegModel model, BiomedClipTokenizer tokenizer, PreprocessorConfig preprocessing)
@@ -50,6 +51,9 @@ public sealed class BiomedClipSegTrainable : ITrainableSegmentationModel
 
     public void Configure(TrainableParts parts)
     {
+        // The trainer re-configures every epoch with the same parts: the vision activations stay valid then (its
+        // weights did not train), and are dropped when the parts change.
+        if (parts != _parts || parts.Vision) _frozenImages.Clear();
         _parts = parts;
         foreach (var (name, p) in Model.NamedParameters()) p.RequiresGrad = PartOf(name) is { } part && parts.Includes(part);
         Model.Eval();
@@ -59,13 +63,21 @@ public sealed class BiomedClipSegTrainable : ITrainableSegmentationModel
         _frozenText.Clear();
     }
 
+    public void SetActivationCacheBudget(long bytes)
+    {
+        _frozenImages.BudgetBytes = Math.Max(0, bytes);
+        if (bytes <= 0) _frozenImages.Clear();
+    }
+
+    /// <summary>Batches whose frozen vision activations came from the cache, batches encoded, images held.</summary>
+    public (int Hits, int Misses, int Images) ActivationCacheStats => (_frozenImages.Hits, _frozenImages.Misses, _frozenImages.Count);
+
     public Tensor Forward(Tensor pixelValues, IReadOnlyList<string> prompts)
     {
         if (prompts.Count != pixelValues.Shape[0])
             throw new ArgumentException($"Training needs one prompt per image: {prompts.Count} prompts for {pixelValues.Shape[0]} images.");
-        List<Tensor> acts;
-        using (_parts.Vision ? null : Tensor.NoGrad())
-            acts = Model.EncodeImages(pixelValues);
+        List<Tensor> acts = _parts.Vision ? Model.EncodeImages(pixelValues)
+            : _frozenImages.Get(pixelValues, px => Model.EncodeImages(px), Model.Decoder.FilmMul.Weight.Value.Device);
         var cond = _parts.Text ? Model.EncodeText(Tokenizer.Encode(prompts).IdsTensor()) : _frozenText.Get(prompts);
         cond = cond.To(Model.Decoder.FilmMul.Weight.Value.Device);
         return Model.Decoder.Forward(acts, cond);

@@ -37,6 +37,10 @@ public interface ITrainableSegmentationModel : IDisposable
     /// <see cref="Tensor.NoGrad"/> and their outputs enter the trained parts as constants.</summary>
     Tensor Forward(Tensor pixelValues, IReadOnlyList<string> prompts);
 
+    /// <summary>Bytes the model may keep of a frozen image encoder's activations across epochs (0 = none; see
+    /// FrozenActivationCache). Families without such a cache ignore it.</summary>
+    void SetActivationCacheBudget(long bytes) { }
+
     /// <summary>An inference view over the current weights (the family's own segmenter code). Create a fresh one after
     /// the weights change, since segmenters may cache prompt embeddings.</summary>
     IPromptSegmenter CreateSegmenter();

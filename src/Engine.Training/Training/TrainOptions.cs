@@ -59,6 +59,9 @@ public sealed record TrainOptions
     // Session-only settings (not saved in run.json).
     /// <summary>Stop (resumably) after this many epochs in this session.</summary>
     public int? StopAfterEpochs { get; init; }
+    /// <summary>Memory for a frozen vision tower's activations, reused from epoch to epoch (the images that fit are
+    /// encoded once per run instead of once per epoch); 0 = off. Results are the same either way.</summary>
+    public long ActivationCacheBytes { get; init; } = 2L << 30;
 
     public void Validate()
     {
@@ -77,6 +80,7 @@ public sealed record TrainOptions
         if (!Parts.Any) throw new ArgumentException("--train selects no part to train.");
         if (Threshold is { } t && (t < 0 || t >= 1)) throw new ArgumentException($"--threshold must lie in [0, 1) (got {t}).");
         if (StopAfterEpochs is < 1) throw new ArgumentException($"--stop-after must be at least 1 (got {StopAfterEpochs}).");
+        if (ActivationCacheBytes < 0) throw new ArgumentException($"--activation-cache-mb must be non-negative (got {ActivationCacheBytes >> 20}).");
         new SegmentationLoss(DiceWeight, BceWeight).Validate();
         Engine.Device.Parse(Device);
     }

@@ -44,13 +44,15 @@ public static class Trainer
     /// <summary>Continues the run in <paramref name="runDir"/> from its <c>last/</c> checkpoint (or from the start when it
     /// was stopped before finishing an epoch). <paramref name="epochs"/> extends or shortens the planned number of epochs
     /// (note: with the cosine schedule this changes the schedule itself); <paramref name="stopAfterEpochs"/> bounds this session.</summary>
-    public static TrainingResult Resume(string runDir, ITrainingProgress? progress = null, int? epochs = null, int? stopAfterEpochs = null, string? device = null)
+    public static TrainingResult Resume(string runDir, ITrainingProgress? progress = null, int? epochs = null, int? stopAfterEpochs = null, string? device = null,
+        long? activationCacheBytes = null)
     {
         progress ??= SilentProgress.Instance;
         var run = new RunFolder(runDir);
         if (!Directory.Exists(run.Root)) throw new DirectoryNotFoundException($"Run folder '{runDir}' does not exist.");
         foreach (var note in run.Recover()) progress.Message($"resume: {note}");
         var options = TrainOptions.Load(run.RunFile) with { StopAfterEpochs = stopAfterEpochs };
+        if (activationCacheBytes is { } cacheBytes) options = options with { ActivationCacheBytes = cacheBytes };
         if (epochs is { } e)
         {
             if (e != options.Epochs && options.Schedule == LrScheduleKind.Cosine)
@@ -73,6 +75,7 @@ public static class Trainer
         var template = ModelFolderTemplate.Capture(source);
         using var model = TrainableModels.Open(source, device);
         model.Configure(o.Parts);
+        model.SetActivationCacheBudget(o.ActivationCacheBytes);
 
         // ---- data
         var keys = o.PromptKeys;
