@@ -72,14 +72,10 @@ public sealed class ClipSegTrainable : ITrainableSegmentationModel
     /// images at 352 px).</summary>
     public const long DefaultActivationCacheBytes = 2L << 30;
 
-    public void SetActivationCacheBudget(long bytes)
-    {
-        _frozenImages.BudgetBytes = Math.Max(0, bytes);
-        if (bytes <= 0) _frozenImages.Clear();
-    }
+    public void SetActivationCacheBudget(long bytes) => _frozenImages.SetBudget(bytes);
 
     /// <summary>Batches whose frozen vision activations came from the cache, batches encoded, images held.</summary>
-    public (int Hits, int Misses, int Images) ActivationCacheStats => (_frozenImages.Hits, _frozenImages.Misses, _frozenImages.Count);
+    public (int Hits, int Misses, int Images) ActivationCacheStats => _frozenImages.Stats;
 
     public Tensor Forward(Tensor pixelValues, IReadOnlyList<string> prompts)
     {

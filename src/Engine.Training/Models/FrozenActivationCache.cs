@@ -28,7 +28,17 @@ internal sealed class FrozenActivationCache
 
     public int Count => _entries.Count;
 
+    /// <summary>Batches served, batches encoded, images held.</summary>
+    public (int Hits, int Misses, int Images) Stats => (Hits, Misses, Count);
+
     public void Clear() { _entries.Clear(); _bytes = 0; }
+
+    /// <summary>Sets <see cref="BudgetBytes"/> (negative counts as 0); 0 also drops what is held.</summary>
+    public void SetBudget(long bytes)
+    {
+        BudgetBytes = Math.Max(0, bytes);
+        if (BudgetBytes == 0) Clear();
+    }
 
     /// <summary>The activations of <paramref name="pixelValues"/> [B, C, H, W] - each [B, ...] on
     /// <paramref name="device"/> - from the cache when every image is in it, else from <paramref name="encode"/>
