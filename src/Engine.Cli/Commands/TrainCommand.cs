@@ -41,7 +41,7 @@ public sealed class TrainCommand : ICliCommand
         var valSplit = new Option<string>("--val-split") { Description = "Validation split (skipped when the dataset has none).", DefaultValueFactory = _ => d.ValSplit };
         var device = new Option<string?>("--device") { Description = "auto, cpu, cuda, cuda:N, ilgpu-cpu (default cpu; with --resume: the run's)." };
         var cache = new Option<int>("--cache-mb") { Description = "Memory for decoded, resized samples (MiB).", DefaultValueFactory = _ => (int)(d.CacheBytes >> 20) };
-        var activationCache = new Option<int>("--activation-cache-mb") { Description = "Memory for the frozen vision tower's activations, reused every epoch (MiB; 0 = off; same results either way).", DefaultValueFactory = _ => (int)(d.ActivationCacheBytes >> 20) };
+        var activationCache = new Option<int>("--activation-cache-mb") { Description = "Memory for the frozen vision tower's activations, reused every epoch (MiB, at most a quarter of the available memory; 0 = off; same results either way).", DefaultValueFactory = _ => (int)(d.ActivationCacheBytes >> 20) };
         var stopAfter = new Option<int?>("--stop-after") { Description = "Stop after this many epochs in this session (continue later with --resume)." };
         var cmd = new Command("train", "Fine-tune a segmentation model on a dataset; writes RUN_DIR/best, RUN_DIR/last, metrics.csv and curves.png.")
             { model, data, prompt, output, resume, train, epochs, batch, accum, lr, wd, clip, schedule, warmup, minLr, pFactor, pPatience, patience, diceW, bceW, augment, seed, threshold, trainSplit, valSplit, device, cache, activationCache, stopAfter };

@@ -60,7 +60,8 @@ public sealed record TrainOptions
     /// <summary>Stop (resumably) after this many epochs in this session.</summary>
     public int? StopAfterEpochs { get; init; }
     /// <summary>Memory for a frozen vision tower's activations, reused from epoch to epoch (the images that fit are
-    /// encoded once per run instead of once per epoch); 0 = off. Results are the same either way.</summary>
+    /// encoded once per run instead of once per epoch), capped at a quarter of the available memory; 0 = off.
+    /// Results are the same either way.</summary>
     public long ActivationCacheBytes { get; init; } = 2L << 30;
 
     public void Validate()

@@ -75,7 +75,8 @@ public static class Trainer
         var template = ModelFolderTemplate.Capture(source);
         using var model = TrainableModels.Open(source, device);
         model.Configure(o.Parts);
-        model.SetActivationCacheBudget(o.ActivationCacheBytes);
+        // At most a quarter of the memory the process may use: the cache is a speed-up, never a reason to swap.
+        model.SetActivationCacheBudget(Math.Min(o.ActivationCacheBytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4));
 
         // ---- data
         var keys = o.PromptKeys;
