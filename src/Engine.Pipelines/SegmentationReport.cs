@@ -27,7 +27,7 @@ public sealed class SegmentationReport(string outDir, string modelPath, string f
             {
                 ["prompt"] = result.Prompts[k],
                 ["coverage"] = Math.Round(result.Coverage(k), 6),
-                ["max_probability"] = Math.Round(result.Probabilities[k].Length == 0 ? 0 : result.Probabilities[k].Max(), 6),
+                ["max_probability"] = Math.Round(result.Probabilities[k].Length == 0 ? 0 : System.Numerics.Tensors.TensorPrimitives.Max<float>(result.Probabilities[k]), 6),
                 ["mask"] = Relative(f.Mask),
                 ["probability"] = Relative(f.Probability),
                 ["overlay"] = Relative(f.Overlay),

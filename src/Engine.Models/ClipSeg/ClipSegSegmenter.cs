@@ -38,7 +38,7 @@ public sealed class ClipSegSegmenter : IPromptSegmenter
 
     public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts) => _core.PredictLogits(pixelValues, prompts);
 
-    public bool AcceptsPromptImages => true;
+    public bool AcceptsPromptImages => _core.AcceptsPromptImages;
 
     public Tensor PredictLogits(Tensor pixelValues, IReadOnlyList<string> prompts, PromptImages? promptImages)
         => _core.PredictLogits(pixelValues, prompts, promptImages);

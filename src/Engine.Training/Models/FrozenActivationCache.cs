@@ -50,8 +50,9 @@ internal sealed class FrozenActivationCache
         var pixels = pixelValues.ToArray();
         int perImage = pixels.Length / batch;
         var keys = new string[batch];
+        var shape = "/" + string.Join("x", pixelValues.Shape.Skip(1));
         for (int b = 0; b < batch; b++)
-            keys[b] = Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(pixels.AsSpan(b * perImage, perImage)))) + "/" + string.Join("x", pixelValues.Shape.Skip(1));
+            keys[b] = Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(pixels.AsSpan(b * perImage, perImage)))) + shape;
 
         var cached = new Entry[batch];
         bool all = true;
@@ -64,22 +65,21 @@ internal sealed class FrozenActivationCache
 
         Misses++;
         var acts = Encode(pixelValues, encode);
-        var shapes = acts.Select(a => a.Shape.Skip(1).ToArray()).ToArray();
-        var data = acts.Select(a => a.ToArray()).ToArray();
-        for (int b = 0; b < batch; b++)
+        long imageBytes = acts.Sum(t => t.Numel / batch) * sizeof(float);
+        if (_bytes + imageBytes > BudgetBytes) return acts; // full: nothing more to copy out
+        var shapes = acts.Select(t => t.Shape.Skip(1).ToArray()).ToArray();
+        var data = acts.Select(t => t.ToArray()).ToArray();
+        for (int b = 0; b < batch && _bytes + imageBytes <= BudgetBytes; b++)
         {
             if (_entries.ContainsKey(keys[b])) continue;
             var perActivation = new float[acts.Count][];
-            long bytes = 0;
             for (int a = 0; a < acts.Count; a++)
             {
                 int n = data[a].Length / batch;
                 perActivation[a] = data[a].AsSpan(b * n, n).ToArray();
-                bytes += (long)n * sizeof(float);
             }
-            if (_bytes + bytes > BudgetBytes) break;
             _entries[keys[b]] = new Entry(perActivation, shapes);
-            _bytes += bytes;
+            _bytes += imageBytes;
         }
         return acts;
     }
