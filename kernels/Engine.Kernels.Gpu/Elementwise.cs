@@ -153,13 +153,17 @@ public static class Elementwise
 
     /// <summary>dst[t] = sum of src over the axes where dst has size 1 and src does not. Layout: A strides walk src
     /// over the kept axes (0 on reduced ones), B strides walk src over the reduced axes (0 on kept ones);
-    /// D holds the kept sizes, R* the reduced sizes.</summary>
+    /// D holds the kept sizes, R* the reduced sizes. With <paramref name="chunks"/> &gt; 1 thread t sums the
+    /// reduced elements of chunk t / kept.Count into partial[t] instead (see <see cref="Reduce.SumPartials"/>).</summary>
     [GpuKernel]
-    public static void SumToShapeKernel(Index1D t, ArrayView<float> src, ArrayView<float> dst, Layout6 kept, Layout6 reduced)
+    public static void SumToShapeKernel(Index1D t, ArrayView<float> src, ArrayView<float> dst, Layout6 kept, Layout6 reduced, int chunkLength)
     {
-        long baseOff = Layout6.OffsetA(kept, t);
+        int keptCount = (int)kept.Count, chunk = t / keptCount, k = t - chunk * keptCount;
+        long baseOff = Layout6.OffsetA(kept, k);
+        long r0 = (long)chunk * chunkLength, r1 = r0 + chunkLength;
+        if (r1 > reduced.Count) r1 = reduced.Count;
         float acc = 0f;
-        for (long r = 0; r < reduced.Count; r++) acc += src[baseOff + Layout6.OffsetA(reduced, r)];
+        for (long r = r0; r < r1; r++) acc += src[baseOff + Layout6.OffsetA(reduced, r)];
         dst[t] = acc;
     }
 
@@ -244,9 +248,15 @@ public static class Elementwise
         var kept = Layout6.Create(keptShape, keptStrides, 0, zeros, 0);
         var reduced = Layout6.Create(redShape, redStrides, 0, zeros, 0);
         long srcCount = 1; foreach (var s in srcShape) srcCount *= s;
-        Check.Fits(src, srcCount, "src"); Check.Fits(dst, kept.Count, "dst");
+        Check.Fits(src, srcCount, "src"); Check.Fits(dst, kept.Count, "dst"); Check.ToInt(srcCount, "elements");
         if (kept.Count == 0) return;
-        dev.Auto<ArrayView<float>, ArrayView<float>, Layout6, Layout6>(SumToShapeKernel)(Check.ToInt(kept.Count, "elements"), src, dst, kept, reduced);
+        var launch = dev.Auto<ArrayView<float>, ArrayView<float>, Layout6, Layout6, int>(SumToShapeKernel);
+        int chunks = Reduce.ChunksFor(kept.Count, reduced.Count);
+        int chunkLength = (int)((reduced.Count + chunks - 1) / chunks);
+        if (chunks == 1) { launch((int)kept.Count, src, dst, kept, reduced, chunkLength); return; }
+        using var partial = dev.Rent<float>(chunks * kept.Count);
+        launch(chunks * (int)kept.Count, src, partial.View, kept, reduced, chunkLength);
+        Reduce.SumPartials(dev, partial.View, chunks, (int)kept.Count, 1f, dst);
     }
 
     /// <summary>Strided copy of a view of <paramref name="shape"/> (any dtype the engine stores on the device).</summary>

@@ -77,14 +77,22 @@ public sealed partial class GpuDevice : IDisposable
         {
             using var context = Context.Create(b => b.Cuda());
             _cudaAvailable = context.GetCudaDevices().Count > 0;
+            if (!_cudaAvailable.Value)
+                CudaProbeError = CudaLibraryResolver.DriverLoadable()
+                    ? "the NVIDIA driver is installed but reports no CUDA GPU."
+                    : "no NVIDIA driver found (libcuda.so.1 could not be loaded).";
         }
-        catch
+        catch (Exception e)
         {
             _cudaAvailable = false;
+            CudaProbeError = $"the CUDA driver could not be opened ({(e.InnerException ?? e).Message}); is the NVIDIA driver installed and libcuda.so.1 loadable?";
         }
         return _cudaAvailable.Value;
     }
     private static bool? _cudaAvailable;
+
+    /// <summary>Why the last <see cref="IsCudaAvailable"/> probe found no GPU (null when it found one or never ran).</summary>
+    public static string? CudaProbeError { get; private set; }
 
     /// <summary>Returns the loaded launcher of <paramref name="kernel"/>, loading (compiling) it on first use.</summary>
     internal TLaunch Load<TLaunch>(Delegate kernel, Func<Accelerator, TLaunch> loader) where TLaunch : Delegate =>

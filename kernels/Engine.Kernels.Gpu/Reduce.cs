@@ -88,6 +88,43 @@ public static class Reduce
         }
     }
 
+    /// <summary>First pass of a split strided sum: thread t sums rows [c * len, (c + 1) * len) of output
+    /// t % (Outer * Inner), c = t / (Outer * Inner), into partial[t].</summary>
+    [GpuKernel]
+    public static void StridedPartialKernel(Index1D t, ArrayView<float> x, ArrayView<float> partial, AxisShape s, int chunkLength)
+    {
+        int outputs = s.Outer * s.Inner, c = t / outputs, u = t - c * outputs, o = u / s.Inner, i = u - o * s.Inner;
+        int j0 = c * chunkLength, j1 = j0 + chunkLength;
+        if (j1 > s.N) j1 = s.N;
+        long b = (long)o * s.N * s.Inner + i;
+        float acc = 0f;
+        for (int j = j0; j < j1; j++) acc += x[b + (long)j * s.Inner];
+        partial[t] = acc;
+    }
+
+    /// <summary>Second pass: y[u] = scale * sum over c of partial[c * outputs + u], in chunk order (deterministic).</summary>
+    [GpuKernel]
+    public static void SumPartialsKernel(Index1D u, ArrayView<float> partial, ArrayView<float> y, int chunks, int outputs, float scale)
+    {
+        float acc = 0f;
+        for (int c = 0; c < chunks; c++) acc += partial[(long)c * outputs + u];
+        y[u] = acc * scale;
+    }
+
+    /// <summary>Threads a sum over <paramref name="length"/> elements per output should be split across so that few
+    /// outputs still fill the GPU (a bias gradient: 768 outputs of 3,880 rows each ran on 768 threads at 14 GB/s):
+    /// enough chunks for ~64K threads, each chunk at least 32 long. 1 = no split.</summary>
+    internal static int ChunksFor(long outputs, long length)
+    {
+        const long TargetThreads = 65536, MinChunk = 32;
+        if (outputs >= TargetThreads || length < 2 * MinChunk) return 1;
+        long chunks = Math.Min((TargetThreads + outputs - 1) / outputs, length / MinChunk);
+        return (int)Math.Max(1, Math.Min(chunks, 1024));
+    }
+
+    internal static void SumPartials(GpuDevice dev, ArrayView<float> partial, int chunks, int outputs, float scale, ArrayView<float> y) =>
+        dev.Auto<ArrayView<float>, ArrayView<float>, int, int, float>(SumPartialsKernel)(outputs, partial, y, chunks, outputs, scale);
+
     /// <summary>gx (o, j, i) = g(o, i) * scale (sum: 1, mean: 1/N).</summary>
     [GpuKernel]
     public static void BroadcastBackwardKernel(Index1D e, ArrayView<float> g, ArrayView<float> gx, AxisShape s, float scale)
@@ -122,6 +159,13 @@ public static class Reduce
         if (s.Inner == 1)
             dev.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<long>, AxisShape, int>(RowKernel)(
                 new KernelConfig(s.Outer, RowThreads(s.N)), x, y, idx, s, (int)op);
+        else if (op != ReduceOp.Max && ChunksFor(outputs, s.N) is var chunks && chunks > 1)
+        {
+            int chunkLength = (s.N + chunks - 1) / chunks;
+            using var partial = dev.Rent<float>(chunks * outputs);
+            dev.Auto<ArrayView<float>, ArrayView<float>, AxisShape, int>(StridedPartialKernel)(Check.ToInt(chunks * outputs, "partial sums"), x, partial.View, s, chunkLength);
+            SumPartials(dev, partial.View, chunks, (int)outputs, op == ReduceOp.Mean ? 1f / s.N : 1f, y);
+        }
         else
             dev.Auto<ArrayView<float>, ArrayView<float>, ArrayView<long>, AxisShape, int>(StridedKernel)(Check.ToInt(outputs, "outputs"), x, y, idx, s, (int)op);
     }

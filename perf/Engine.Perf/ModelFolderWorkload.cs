@@ -54,17 +54,20 @@ public sealed class ModelFolderWorkload : IDisposable
     }
 
     /// <summary>One timed step whose outputs are dropped: inference runs in a <see cref="TensorScope"/> (its temporaries
-    /// back to the pool, as a serving host would run it), training as <see cref="Run"/>.</summary>
+    /// back to the pool, as a serving host would run it), training in a step scope as the trainer runs it (the tape's
+    /// activations and the gradients back to the pool when the step ends, not to the GC: on a GPU, memory left to the
+    /// GC made every step allocate from the driver again).</summary>
     public void Step(Dictionary<string, Tensor> inputs, bool train, ISet<string> flags)
     {
-        if (train) Run(inputs, train, flags);
-        else TensorScope.Infer(() => { Run(inputs, train, flags); });
+        if (!train) { TensorScope.Infer(() => { Run(inputs, train, flags); }); return; }
+        // Every runner clears the parameters' gradients before its backward, so none released here is read again.
+        using (TensorScope.BeginStep()) Run(inputs, train, flags);
     }
 
     /// <summary>One step: inference (no tape) or the family's loss with gradients for every trainable parameter.</summary>
     public ForwardResult Run(Dictionary<string, Tensor> inputs, bool train, ISet<string> flags)
     {
-        var result = _runner.Run(inputs, new ForwardOptions { ComputeGradients = train, Flags = new HashSet<string>(flags, StringComparer.Ordinal) });
+        var result = _runner.Run(inputs, new ForwardOptions { ComputeGradients = train, GradientsOnDevice = true, Flags = new HashSet<string>(flags, StringComparer.Ordinal) });
         // A GPU step has only been queued when the runner returns; a timed step ends when its work is done.
         Engine.Backends.BackendRegistry.Get(_device).Synchronize();
         return result;

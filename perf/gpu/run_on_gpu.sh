@@ -1,48 +1,71 @@
 #!/usr/bin/env bash
 # The prepared GPU session script (issue 8, "On a real GPU"). Runs on the device machine (NVIDIA H100/H200, PyTorch
 # installed, no .NET) from the repository root, with perf/gpu/.publish carried (build it first: perf/gpu/publish.sh).
+# In order of value, each step capped so the whole run ends inside BUDGET seconds (default 390):
 #   1. device info and the offline PTX compile of every kernel;
-#   2. kernel correctness at real sizes against host references (engine gpu check);
-#   3. engine GEMM (fp32, TF32 tensor cores) / attention / conv throughput (engine gpu bench);
-#   4. the same with PyTorch on this machine (torch_bench.py), CLIPSeg 352x352 batch 8 forward and training step;
-#   5. ratios engine / PyTorch with the issue's targets (compare.py).
-# Everything is also written under $OUT (when set) so the files come back. Budget: about 5 minutes.
+#   2. every golden model case on CUDA: outputs, intermediates and whole-network gradients against PyTorch's files;
+#   3. kernel correctness at real sizes against host references (engine gpu check);
+#   4. engine GEMM (fp32, TF32 tensor cores) / attention / conv throughput (engine gpu bench), the same with PyTorch;
+#   5. CLIPSeg rd64-refined 352x352 batch 8 forward and training step, engine vs PyTorch, ratios (compare.py);
+#   6. the per-kernel profile of the CLIPSeg training step.
+# Results land in $OUT (at most 8 files come back): main.log, golden.jsonl, check.jsonl, bench.jsonl, torch.jsonl,
+# clipseg.jsonl, profile.txt, logs.tgz.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
-E=perf/gpu/.publish/engine
-export DOTNET_gcServer=0 PYTHONUNBUFFERED=1
-if [ ! -x "$E" ]; then echo "missing $E: run perf/gpu/publish.sh here and carry perf/gpu/.publish" >&2; exit 2; fi
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
-ls -la /usr/lib/x86_64-linux-gnu/libcuda.so* 2>/dev/null | head -3
+BUDGET=${BUDGET:-390}; START=$(date +%s)
+exec > >(tee "$OUT/main.log") 2>&1
+P=perf/gpu/.publish; W=/tmp/gpu-work; mkdir -p "$W"
+export DOTNET_gcServer=0 PYTHONUNBUFFERED=1 ENGINE_DEBUG=1
+# cap SECONDS: the smaller of SECONDS and what is left of the budget (minus a reserve for the last steps)
+cap() { local left=$((BUDGET - ($(date +%s) - START) - ${2:-15})); [ "$left" -lt "$1" ] && echo $((left > 5 ? left : 5)) || echo "$1"; }
+stamp() { echo "== [$(($(date +%s) - START)) s] $*"; }
+# SKIP="torch golden ..." leaves steps out (a rerun in the same session need not repeat PyTorch's numbers).
+want() { [[ " ${SKIP:-} " != *" $1 "* ]]; }
 
-echo "== engine gpu info / ptx"
-timeout 120 "$E" gpu info 2>&1 | tee "$OUT/info.jsonl"
-timeout 120 "$E" gpu ptx 2>&1 | tee -a "$OUT/info.jsonl"
+stamp "unpack"
+if [ ! -f "$P/engine.tar.xz" ]; then echo "missing $P/engine.tar.xz: run perf/gpu/publish.sh here and carry perf/gpu/.publish" >&2; exit 2; fi
+tar -C /tmp -xJf "$P/engine.tar.xz" || python3 -c "import tarfile; tarfile.open('$P/engine.tar.xz').extractall('/tmp')" || exit 2
+E=/tmp/engine/engine
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
+ldconfig -p | grep -m3 libcuda; echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"; nproc
 
-echo "== engine gpu check (real sizes vs host references)"
-timeout 240 "$E" gpu check 2>&1 | tee "$OUT/check.jsonl"; check_rc=${PIPESTATUS[0]}
+stamp "engine gpu info / ptx"
+timeout "$(cap 30)" "$E" gpu info
+timeout "$(cap 30)" "$E" gpu ptx
 
-echo "== engine gpu bench"
-timeout 240 "$E" gpu bench 2>&1 | tee "$OUT/bench.jsonl"
+stamp "golden model cases on cuda (outputs, intermediates, gradients vs PyTorch)"
+if ! want golden; then echo "skipped";
+elif [ -d "$P/golden" ]; then
+  timeout "$(cap 100 200)" bash perf/gpu/golden_run.sh "$E" cuda "$P/golden" "$W/golden" | tee "$OUT/golden.jsonl"
+else echo "no $P/golden: skipped"; fi
 
-echo "== engine bench gemm|attention|conv --device cuda (the CLI form of the same kernels)"
-timeout 120 "$E" bench gemm --device cuda --m 4096 --k 4096 --n 4096 --json 2>&1 | tee "$OUT/bench_cli.jsonl"
-timeout 120 "$E" bench gemm --device cuda --m 4096 --k 4096 --n 4096 --tf32 --json 2>&1 | tee -a "$OUT/bench_cli.jsonl"
+stamp "engine gpu check (real sizes vs host references)"
+timeout "$(cap 60 150)" "$E" gpu check | tee "$OUT/check.jsonl"
 
-echo "== engine CLIPSeg rd64-refined (random weights) on cuda: 352x352, batch 8"
-if [ -d perf/gpu/.publish/vocab-clip ]; then
-  timeout 120 "$E" init --family clipseg --preset rd64-refined --vocab perf/gpu/.publish/vocab-clip --out /tmp/clipseg-random 2>&1 | tail -1
-  timeout 300 "$E" bench model --model /tmp/clipseg-random --device cuda --batch 8 --backward --iterations 5 --budget 60 --json 2>&1 | tee "$OUT/engine_clipseg.jsonl"
-  timeout 200 "$E" profile --model /tmp/clipseg-random --device cuda --batch 8 --train --steps 2 2>&1 | tee "$OUT/engine_clipseg_profile.txt"
-else
-  echo "perf/gpu/.publish/vocab-clip missing (publish.sh copies it from ../shared): CLIPSeg on cuda skipped" | tee "$OUT/engine_clipseg.jsonl"
+stamp "engine gpu bench"
+timeout "$(cap 60 120)" "$E" gpu bench | tee "$OUT/bench.jsonl"
+
+stamp "PyTorch on this machine"
+if want torch; then timeout "$(cap 75 90)" python3 perf/gpu/torch_bench.py | tee "$OUT/torch.jsonl"
+elif [ -f "$P/torch_earlier.jsonl" ]; then cp "$P/torch_earlier.jsonl" "$OUT/torch.jsonl"; echo "skipped: PyTorch's numbers from an earlier run ($P/torch_earlier.jsonl)"; fi
+
+stamp "engine CLIPSeg rd64-refined (random weights) on cuda: 352x352, batch 8"
+if [ -d "$P/vocab-clip" ]; then
+  timeout "$(cap 30)" "$E" init --family clipseg --preset rd64-refined --vocab "$P/vocab-clip" --out "$W/clipseg-random" | tail -1
+  timeout "$(cap 90 45)" "$E" bench model --model "$W/clipseg-random" --device cuda --batch 8 --backward --iterations 5 --budget 20 --json | tee "$OUT/clipseg.jsonl"
 fi
 
-echo "== PyTorch on this machine"
-timeout 300 python3 perf/gpu/torch_bench.py 2>&1 | tee "$OUT/torch.jsonl"
+stamp "ratios"
+python3 perf/gpu/compare.py "$OUT/bench.jsonl" "$OUT/torch.jsonl" "$OUT/clipseg.jsonl"
 
-echo "== ratios"
-python3 perf/gpu/compare.py "$OUT/bench.jsonl" "$OUT/torch.jsonl" "$OUT/engine_clipseg.jsonl" 2>&1 | tee "$OUT/ratios.txt"
-echo "check exit code: $check_rc"
-exit "$check_rc"
+stamp "profiles of the CLIPSeg forward and training step"
+if [ -d "$W/clipseg-random" ]; then
+  timeout "$(cap 45 20)" "$E" profile --model "$W/clipseg-random" --device cuda --batch 8 --steps 2 --rows 30 | tee "$OUT/profile.txt"
+  timeout "$(cap 45 20)" "$E" profile --model "$W/clipseg-random" --device cuda --batch 8 --steps 2 --shapes --rows 25 | tee -a "$OUT/profile.txt"
+  timeout "$(cap 60 5)" "$E" profile --model "$W/clipseg-random" --device cuda --batch 8 --train --steps 2 --rows 30 | tee -a "$OUT/profile.txt"
+fi
+
+stamp "done"
+tar -C "$W" -czf "$OUT/logs.tgz" --exclude='*.safetensors' --exclude=clipseg-random . 2>/dev/null
+exit 0

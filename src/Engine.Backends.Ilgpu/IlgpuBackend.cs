@@ -32,6 +32,8 @@ public sealed partial class IlgpuBackend : IBackend, IDisposable
         BackendRegistry.Register(DeviceKind.IlgpuCpu, d => new IlgpuBackend(GpuDevice.CreateCpu(), d));
         if (GpuDevice.IsCudaAvailable())
             BackendRegistry.Register(DeviceKind.Cuda, d => new IlgpuBackend(GpuDevice.CreateCuda(d.Index), d));
+        else
+            BackendRegistry.MarkUnavailable(DeviceKind.Cuda, GpuDevice.CudaProbeError ?? "no CUDA GPU found.");
     }
 
     /// <summary>True when <see cref="DeviceKind.Cuda"/> devices can actually be opened here.</summary>

@@ -130,6 +130,51 @@ public sealed class ElementwiseTests(SimulatorFixture fx)
         }
     }
 
+    [Theory]
+    [InlineData(new[] { 2, 150, 3 }, new[] { 3 })]        // a bias gradient: long reduction, few outputs (split in chunks)
+    [InlineData(new[] { 150, 2, 5 }, new[] { 2, 1 })]     // reduced axes on both sides of a kept one
+    [InlineData(new[] { 3, 4, 5 }, new[] { 3, 1, 5 })]    // short reduction: one pass
+    public void SumToShapeMatchesHostSums(int[] srcShape, int[] dstShape)
+    {
+        int n = srcShape.Aggregate(1, (a, b) => a * b), m = dstShape.Aggregate(1, (a, b) => a * b);
+        var src = TestUtil.Random(n, 41);
+        var expected = new double[m];
+        var dims = dstShape.Reverse().Concat(Enumerable.Repeat(1, srcShape.Length - dstShape.Length)).Reverse().ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            int rem = i, dst = 0, mul = 1;
+            for (int ax = srcShape.Length - 1; ax >= 0; ax--)
+            {
+                int c = rem % srcShape[ax]; rem /= srcShape[ax];
+                if (dims[ax] != 1) { dst += c * mul; mul *= dims[ax]; }
+            }
+            expected[dst] += src[i];
+        }
+        using var s = _dev.Upload<float>(src); using var d = _dev.Rent<float>(m);
+        Elementwise.SumToShape(_dev, s.View, srcShape, d.View, dstShape);
+        TestUtil.Close(expected.Select(v => (float)v).ToArray(), _dev.Download(d.View), 1e-5f, 1e-5f, "sum to shape");
+    }
+
+    [Fact]
+    public void StridedCopyOfSixAxesReversesThem()
+    {
+        // [2, 3, 2, 3, 2, 3] with every axis reversed in order: no two axes merge, all six index divisions are used.
+        int[] shape = { 2, 3, 2, 3, 2, 3 };
+        var srcStrides = Layout6.ContiguousStrides(shape.Reverse().ToArray()).Reverse().ToArray();
+        var dstStrides = Layout6.ContiguousStrides(shape);
+        Assert.Equal(6, Layout6.Create(shape, srcStrides, 0, dstStrides, 0).Rank);
+        var src = Enumerable.Range(0, 216).Select(v => (float)v).ToArray();
+        using var s = _dev.Upload<float>(src); using var d = _dev.Rent<float>(216);
+        Elementwise.CopyStrided(_dev, s.View, 0, srcStrides, shape, d.View, 0, dstStrides);
+        var got = _dev.Download(d.View);
+        for (int i = 0; i < 216; i++)
+        {
+            long rem = i, off = 0;
+            for (int ax = 5; ax >= 0; ax--) { off += rem % shape[ax] * srcStrides[ax]; rem /= shape[ax]; }
+            Assert.Equal(src[off], got[i]);
+        }
+    }
+
     [Fact]
     public void StridedCopyTransposesAllDtypes()
     {

@@ -11,10 +11,11 @@ public sealed class ReduceSoftmaxNormTests(SimulatorFixture fx)
     [Theory]
     [InlineData(2)] // last axis: group-per-row kernel
     [InlineData(1)] // middle axis: strided kernel
+    [InlineData(-1)] // long middle axis, few outputs: sum/mean split into chunks plus a second pass
     public void ReductionsAndBackward(int axis)
     {
-        int[] shape = { 2, 37, 5 };
-        if (axis == 2) shape = new[] { 2, 3, 37 };
+        int[] shape = axis switch { 2 => new[] { 2, 3, 37 }, -1 => new[] { 2, 200, 3 }, _ => new[] { 2, 37, 5 } };
+        if (axis == -1) { axis = 1; Assert.True(Reduce.ChunksFor(6, 200) > 1, "the split path is not taken"); }
         var s = AxisShape.Of(shape, axis);
         var x = TestUtil.Random((int)s.Count, 31); var g = TestUtil.Random(s.Outer * s.Inner, 32);
         using var dx = _dev.Upload<float>(x); using var dy = _dev.Rent<float>(s.Outer * s.Inner); using var di = _dev.Rent<long>(s.Outer * s.Inner);
@@ -108,6 +109,25 @@ public sealed class ReduceSoftmaxNormTests(SimulatorFixture fx)
         _which = B; TestUtil.Close(Fd(B), _dev.Download(gb.View), 1e-4f, 1e-3f, "layernorm grad b");
     }
     private double[]? _which;
+
+    [Fact]
+    public void LayerNormParameterGradientsOfManyRowsAreSplitAndSummedInOrder()
+    {
+        int rows = 200, n = 3; // few features, many rows: the partial-sum path
+        Assert.True(Reduce.ChunksFor(n, rows) > 1, "the split path is not taken");
+        var x = TestUtil.Random(rows * n, 61, -2, 2); var w = TestUtil.Random(n, 62); var g = TestUtil.Random(rows * n, 63);
+        using var dx = _dev.Upload<float>(x); using var dw = _dev.Upload<float>(w); using var dg = _dev.Upload<float>(g);
+        using var dy = _dev.Rent<float>(rows * n); using var mean = _dev.Rent<float>(rows); using var rstd = _dev.Rent<float>(rows);
+        using var gx = _dev.Rent<float>(rows * n); using var gw = _dev.Rent<float>(n); using var gb = _dev.Rent<float>(n);
+        LayerNorm.Forward(_dev, dx.View, dw.View, default, dy.View, mean.View, rstd.View, rows, n, 1e-5f);
+        LayerNorm.Backward(_dev, dx.View, dw.View, dg.View, mean.View, rstd.View, gx.View, gw.View, gb.View, rows, n);
+        var mu = _dev.Download(mean.View); var rs = _dev.Download(rstd.View);
+        var ew = new double[n]; var eb = new double[n];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++) { ew[j] += g[r * n + j] * (x[r * n + j] - mu[r]) * rs[r]; eb[j] += g[r * n + j]; }
+        TestUtil.Close(ew.Select(v => (float)v).ToArray(), _dev.Download(gw.View), 1e-5f, 1e-5f, "grad weight");
+        TestUtil.Close(eb.Select(v => (float)v).ToArray(), _dev.Download(gb.View), 1e-5f, 1e-5f, "grad bias");
+    }
 
     [Theory]
     [InlineData(true)]

@@ -29,10 +29,17 @@ public sealed class GpuCommand : ICliCommand
             return 0;
         }));
         var ptx = new Command("ptx", "Compile every kernel to PTX (sm_80) without a GPU; report time and external calls.");
-        ptx.SetAction(_ =>
+        var ptxOut = new Option<string?>("--out") { Description = "Also write each kernel's PTX to DIR/<kernel>.ptx (to read what ILGPU emits)." };
+        ptx.Options.Add(ptxOut);
+        ptx.SetAction(p =>
         {
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var results = KernelCatalog.CompileAllToPtx();
+            if (p.GetValue(ptxOut) is { } dir)
+            {
+                Directory.CreateDirectory(dir);
+                foreach (var r in results) File.WriteAllText(Path.Combine(dir, r.Name + ".ptx"), r.Ptx);
+            }
             int ext = results.Count(r => r.Ptx.Contains(".extern .func"));
             Console.WriteLine($"{{\"kernels\":{results.Count},\"ms\":{sw.Elapsed.TotalMilliseconds:F0},\"with_extern_func\":{ext}}}");
             return ext == 0 ? 0 : 1;

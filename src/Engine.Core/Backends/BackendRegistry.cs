@@ -6,11 +6,19 @@ public static class BackendRegistry
 {
     private static readonly Dictionary<DeviceKind, Func<Device, IBackend>> Factories = new();
     private static readonly Dictionary<Device, IBackend> Instances = new();
+    private static readonly Dictionary<DeviceKind, string> Unavailable = new();
     private static readonly object Gate = new();
 
     public static void Register(DeviceKind kind, Func<Device, IBackend> factory)
     {
         lock (Gate) Factories[kind] = factory;
+    }
+
+    /// <summary>Records why a device kind could not be registered (e.g. the CUDA driver failed to load), so that a
+    /// request for it names the cause instead of a generic "not available".</summary>
+    public static void MarkUnavailable(DeviceKind kind, string reason)
+    {
+        lock (Gate) Unavailable[kind] = reason;
     }
 
     public static bool IsAvailable(DeviceKind kind) { lock (Gate) return kind == DeviceKind.Cpu || Factories.ContainsKey(kind); }
@@ -29,7 +37,9 @@ public static class BackendRegistry
         {
             if (Instances.TryGetValue(device, out var b)) return b;
             if (!Factories.TryGetValue(device.Kind, out var f))
-                throw new InvalidOperationException($"No backend for device '{device}' is available in this process (is Engine.Backends.Ilgpu loaded and a GPU present?).");
+                throw new InvalidOperationException(Unavailable.TryGetValue(device.Kind, out var why)
+                    ? $"Device '{device}' is not available here: {why}"
+                    : $"No backend for device '{device}' is available in this process (is Engine.Backends.Ilgpu loaded and a GPU present?).");
             b = f(device);
             Instances[device] = b;
             return b;
@@ -47,6 +57,7 @@ public static class BackendRegistry
         }
         if (src.DType != DType.F32) throw new NotSupportedException($"Only float32 tensors move between devices ({src.DType} stays on the CPU).");
         var host = new float[count];
+        if (Environment.GetEnvironmentVariable("ENGINE_TRACE_COPIES") == "1") Console.Error.WriteLine($"COPY {src.Device}->{dst.Device} {count}\n{Environment.StackTrace}");
         Get(src.Device).Download(src, srcOffset, host);
         Get(dst.Device).Upload(host, dst, dstOffset);
     }

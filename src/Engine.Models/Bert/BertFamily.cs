@@ -67,7 +67,7 @@ public sealed class BertForwardRunner : IForwardRunner
                     if (options.ComputeGradients)
                     {
                         loss.Backward();
-                        var (grads, without) = GradientCollector.Collect(_model, zeroFillMissing: true);
+                        var (grads, without) = GradientCollector.Collect(_model, zeroFillMissing: true, toCpu: !options.GradientsOnDevice);
                         result.Gradients = grads;
                         result.GradientMetadata["loss"] = loss.Item().ToString("R", System.Globalization.CultureInfo.InvariantCulture);
                         result.GradientMetadata["params_without_grad"] = string.Join(",", without);

@@ -86,7 +86,7 @@ public sealed class BiomedClipForwardRunner : IForwardRunner
                     if (options.ComputeGradients)
                     {
                         loss.Backward();
-                        var (grads, without) = GradientCollector.Collect(_model, zeroFillMissing: true);
+                        var (grads, without) = GradientCollector.Collect(_model, zeroFillMissing: true, toCpu: !options.GradientsOnDevice);
                         result.Gradients = grads;
                         result.GradientMetadata["loss"] = loss.Item().ToString("R", CultureInfo.InvariantCulture);
                         result.GradientMetadata["pairs"] = n.ToString(CultureInfo.InvariantCulture);

@@ -36,7 +36,7 @@ public abstract class ClipForwardRunnerBase : IForwardRunner
                        ?? throw new ArgumentException("--grads on a CLIP tower needs grad_probe.<output> weights in the inputs (loss = sum of output * weight).");
             loss.Backward();
             result.Outputs["grad_probe.loss"] = loss.Detach();
-            var (grads, without) = GradientCollector.Collect(Model, zeroFillMissing: true);
+            var (grads, without) = GradientCollector.Collect(Model, zeroFillMissing: true, toCpu: !options.GradientsOnDevice);
             result.Gradients = grads;
             result.GradientMetadata["loss"] = loss.Item().ToString("R", CultureInfo.InvariantCulture);
             result.GradientMetadata["params_without_grad_saved_as_zero"] = JsonSerializer.Serialize(without);

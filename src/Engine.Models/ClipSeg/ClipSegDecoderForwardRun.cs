@@ -71,7 +71,7 @@ internal static class ClipSegDecoderForwardRun
         Collect(output, request.Sink, result, outputsToCpu);
         if (GradProbe.Present(inputs)) result.Outputs["grad_probe.loss"] = loss.Detach();
         bool freeze = request.FreezeEncoders;
-        var (grads, without) = GradientCollector.Collect(model, zeroFillMissing: !freeze);
+        var (grads, without) = GradientCollector.Collect(model, zeroFillMissing: !freeze, toCpu: !options.GradientsOnDevice);
         result.Gradients = grads;
         result.GradientMetadata["loss"] = loss.Item().ToString("R", CultureInfo.InvariantCulture);
         result.GradientMetadata[freeze ? "params_without_grad" : "params_without_grad_saved_as_zero"] = JsonSerializer.Serialize(without);

@@ -96,7 +96,7 @@ public sealed class CrisForwardRunner : IForwardRunner
                     result.Outputs[$"bn_after_train_step.{name}.num_batches_tracked"] = bn.NumBatchesTracked.Value;
                 }
             if (sink != null) foreach (var (k, v) in sink.Tensors) Put(result, k, v);
-            var (grads, without) = GradientCollector.Collect(Model, zeroFillMissing: true);
+            var (grads, without) = GradientCollector.Collect(Model, zeroFillMissing: true, toCpu: !options.GradientsOnDevice);
             result.Gradients = grads;
             result.GradientMetadata["loss"] = loss.Item().ToString("R", CultureInfo.InvariantCulture);
             result.GradientMetadata["batch_norm"] = frozen ? "running statistics (frozen)" : "batch statistics (training mode)";

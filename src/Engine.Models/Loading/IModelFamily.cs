@@ -40,6 +40,10 @@ public sealed record ForwardOptions
     /// <summary>Backpropagate the family's loss (labels, or a grad_probe.* weighted sum) and return every parameter's gradient.</summary>
     public bool ComputeGradients { get; init; }
 
+    /// <summary>Leave the gradients on the model's device instead of copying them to the CPU (benchmarks and hosts that
+    /// go on training there; <c>engine forward</c> writes them, so it copies).</summary>
+    public bool GradientsOnDevice { get; init; }
+
     /// <summary>Also return named intermediates (hidden states, attention probabilities, decoder steps) under the golden names.</summary>
     public bool RecordIntermediates { get; init; }
 
