@@ -43,7 +43,12 @@ public static partial class Gemm
 
     /// <summary>The 128x128 kernel is used when it still yields this many groups (two waves on a 132-SM H100);
     /// smaller problems keep the 64x64 kernel, which has four times as many groups to spread.</summary>
-    public const int LargeTileMinGroups = 264;
+    /// <summary>Fewest 128x128 tiles for which the large kernel is chosen: one wave on a 132-SM H100/H200. Measured on
+    /// an H200 (x W^T, CLIPSeg's shapes): at 186 tiles the large kernel was 20 % faster than the 64x64 one (11.0 vs
+    /// 9.2 TFLOPS), at 96 tiles 8 % slower, at 24 tiles 2.4 times slower. ENGINE_GPU_LARGE_TILE_MIN_GROUPS overrides it
+    /// for measurements (perf/gpu/run_on_gpu.sh).</summary>
+    public static readonly int LargeTileMinGroups =
+        int.TryParse(Environment.GetEnvironmentVariable("ENGINE_GPU_LARGE_TILE_MIN_GROUPS"), out var g) && g > 0 ? g : 132;
 
     internal static void LaunchFp32(GpuDevice dev, GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int batchCount, bool large)
     {
@@ -189,9 +194,11 @@ public static partial class Gemm
             }
             for (int kk = 0; kk < TileK; kk++)
             {
-                int ab = kk * TileM + ty, bb = kk * TileN + tx;
-                float a0 = As[ab], a1 = As[ab + 16], a2 = As[ab + 32], a3 = As[ab + 48];
-                float b0 = Bs[bb], b1 = Bs[bb + 16], b2 = Bs[bb + 32], b3 = Bs[bb + 48];
+                // Sub-views at the row start, then constant indices: the shared loads get immediate offsets instead
+                // of an address computation each (ILGPU widens every int index before adding it).
+                var ar = As.SubView(kk * TileM + ty, TileM - 15); var br = Bs.SubView(kk * TileN + tx, TileN - 15);
+                float a0 = ar[0], a1 = ar[16], a2 = ar[32], a3 = ar[48];
+                float b0 = br[0], b1 = br[16], b2 = br[32], b3 = br[48];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;

@@ -79,9 +79,11 @@ public static partial class Gemm
             }
             for (int kk = 0; kk < LargeTileK; kk++)
             {
-                int ab = kk * LargeTile + ty, bb = kk * LargeTile + tx;
-                float a0 = As[ab + 0], a1 = As[ab + 16], a2 = As[ab + 32], a3 = As[ab + 48], a4 = As[ab + 64], a5 = As[ab + 80], a6 = As[ab + 96], a7 = As[ab + 112];
-                float b0 = Bs[bb + 0], b1 = Bs[bb + 16], b2 = Bs[bb + 32], b3 = Bs[bb + 48], b4 = Bs[bb + 64], b5 = Bs[bb + 80], b6 = Bs[bb + 96], b7 = Bs[bb + 112];
+                // Sub-views at the row start, then constant indices: the shared loads get immediate offsets instead
+                // of an address computation each (ILGPU widens every int index before adding it).
+                var ar = As.SubView(kk * LargeTile + ty, LargeTile - 15); var br = Bs.SubView(kk * LargeTile + tx, LargeTile - 15);
+                float a0 = ar[0], a1 = ar[16], a2 = ar[32], a3 = ar[48], a4 = ar[64], a5 = ar[80], a6 = ar[96], a7 = ar[112];
+                float b0 = br[0], b1 = br[16], b2 = br[32], b3 = br[48], b4 = br[64], b5 = br[80], b6 = br[96], b7 = br[112];
                 c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
                 c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
                 c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;

@@ -152,6 +152,22 @@ public static class GpuBench
                 yield return GemmThroughput(dev, m, k, n, prec);
         yield return AttentionThroughput(dev, 8, 12, 485, 64);
         yield return ConvThroughput(dev, 8, 64, 88, 88, 64, 3, 1);
+        // The CLIPSeg linear layers (x W^T, batch 8 and 1 at 352 px) through each fp32 kernel, whatever Gemm would
+        // choose: the data for its 64x64 / 128x128 choice.
+        foreach (var (m, k, n) in new[] { (3880, 768, 768), (3880, 768, 3072), (3880, 3072, 768), (485, 768, 768), (485, 768, 3072), (485, 3072, 768) })
+            foreach (var large in new[] { false, true })
+                yield return GemmKernelThroughput(dev, m, k, n, large);
+    }
+
+    /// <summary>C = A B^T (m x k times (n x k)^T) through the 64x64 or the 128x128 fp32 kernel: one JSON line.</summary>
+    public static string GemmKernelThroughput(GpuDevice dev, int m, int k, int n, bool large)
+    {
+        using var a = dev.Upload<float>(Rand(m * k, 1)); using var b = dev.Upload<float>(Rand(k * n, 2)); using var c = dev.Rent<float>((long)m * n);
+        var p = Gemm.Prepare(false, true, m, n, k, 1f, a.View, 0, k, b.View, 0, k, 0f, c.View, 0, n, GemmBatch.Single);
+        double s = Time(dev, () => Gemm.LaunchFp32(dev, p, a.View, b.View, c.View, 1, large));
+        long tiles = large ? (long)((m + Gemm.LargeTile - 1) / Gemm.LargeTile) * ((n + Gemm.LargeTile - 1) / Gemm.LargeTile)
+                           : (long)((m + Gemm.TileM - 1) / Gemm.TileM) * ((n + Gemm.TileN - 1) / Gemm.TileN);
+        return J($"{{\"kernel\":\"gemm_fp32_{(large ? "128x128" : "64x64")}\",\"m\":{m},\"k\":{k},\"n\":{n},\"tB\":true,\"groups\":{tiles},\"ms\":{s * 1e3:F3},\"gflops\":{2.0 * m * n * k / s / 1e9:F1}}}");
     }
 
     /// <summary>C = A * B (m x k times k x n) at the given precision: one JSON line with ms and GFLOPS.</summary>
