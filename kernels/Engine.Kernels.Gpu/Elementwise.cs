@@ -153,8 +153,9 @@ public static class Elementwise
 
     /// <summary>dst[t] = sum of src over the axes where dst has size 1 and src does not. Layout: A strides walk src
     /// over the kept axes (0 on reduced ones), B strides walk src over the reduced axes (0 on kept ones);
-    /// D holds the kept sizes, R* the reduced sizes. With <paramref name="chunks"/> &gt; 1 thread t sums the
-    /// reduced elements of chunk t / kept.Count into partial[t] instead (see <see cref="Reduce.SumPartials"/>).</summary>
+    /// D holds the kept sizes, R* the reduced sizes. Thread t sums the reduced elements of chunk t / kept.Count
+    /// (<paramref name="chunkLength"/> each) into dst[t]: launched on kept.Count threads with one chunk that is the
+    /// result; on several chunks' threads, partial sums for <see cref="Reduce.SumPartials"/>.</summary>
     [GpuKernel]
     public static void SumToShapeKernel(Index1D t, ArrayView<float> src, ArrayView<float> dst, Layout6 kept, Layout6 reduced, int chunkLength)
     {
