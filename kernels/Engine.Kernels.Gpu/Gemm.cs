@@ -41,6 +41,8 @@ public static partial class Gemm
         dev.AfterLaunch(precision == GemmPrecision.Fp32 ? "gemm_fp32" : "gemm_tf32", t0);
     }
 
+    /// <summary>The 128x128 kernel is used when it still yields this many groups (two waves on a 132-SM H100);
+    /// smaller problems keep the 64x64 kernel, which has four times as many groups to spread.</summary>
     /// <summary>Fewest 128x128 tiles for which the large kernel is chosen: one wave on a 132-SM H100/H200. Measured on
     /// an H200 (x W^T, CLIPSeg's shapes): at 186 tiles the large kernel was 20 % faster than the 64x64 one (11.0 vs
     /// 9.2 TFLOPS), at 96 tiles 8 % slower, at 24 tiles 2.4 times slower. ENGINE_GPU_LARGE_TILE_MIN_GROUPS overrides it
@@ -48,17 +50,10 @@ public static partial class Gemm
     public static readonly int LargeTileMinGroups =
         int.TryParse(Environment.GetEnvironmentVariable("ENGINE_GPU_LARGE_TILE_MIN_GROUPS"), out var g) && g > 0 ? g : 132;
 
-    /// <summary>The 128x128 kernel in use: the 8-wide k-slice one, or with ENGINE_GPU_GEMM_LARGE=db the double-buffered
-    /// 16-wide one (<see cref="TiledLargeDbKernel"/>), for measuring one against the other in whole models.</summary>
-    public static readonly bool LargeDoubleBuffered = Environment.GetEnvironmentVariable("ENGINE_GPU_GEMM_LARGE") == "db";
-
-    internal static void LaunchFp32(GpuDevice dev, GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int batchCount, bool large) =>
-        LaunchFp32(dev, p, a, b, c, batchCount, large, LargeDoubleBuffered);
-
-    internal static void LaunchFp32(GpuDevice dev, GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int batchCount, bool large, bool doubleBuffered)
+    internal static void LaunchFp32(GpuDevice dev, GemmParams p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, int batchCount, bool large)
     {
         if (large)
-            dev.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(doubleBuffered ? TiledLargeDbKernel : TiledLargeKernel)(
+            dev.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(TiledLargeKernel)(
                 new KernelConfig(new Index3D((p.N + LargeTile - 1) / LargeTile, (p.M + LargeTile - 1) / LargeTile, batchCount), new Index3D(Threads, 1, 1)), a, b, c, p);
         else
             dev.Grouped<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(TiledKernel)(

@@ -37,14 +37,14 @@ timeout "$(cap 30)" "$E" gpu ptx
 stamp "golden model cases on cuda (outputs, intermediates, gradients vs PyTorch)"
 if ! want golden; then echo "skipped";
 elif [ -d "$P/golden" ]; then
-  timeout "$(cap 100 140)" bash perf/gpu/golden_run.sh "$E" cuda "$P/golden" "$W/golden" | tee "$OUT/golden.jsonl"
+  timeout "$(cap 100 120)" bash perf/gpu/golden_run.sh "$E" cuda "$P/golden" "$W/golden" | tee "$OUT/golden.jsonl"
 else echo "no $P/golden: skipped"; fi
 
 stamp "engine gpu check (real sizes vs host references)"
-timeout "$(cap 60 120)" "$E" gpu check | tee "$OUT/check.jsonl"
+timeout "$(cap 60 110)" "$E" gpu check | tee "$OUT/check.jsonl"
 
 stamp "engine gpu bench"
-timeout "$(cap 60 90)" "$E" gpu bench | tee "$OUT/bench.jsonl"
+timeout "$(cap 60 100)" "$E" gpu bench | tee "$OUT/bench.jsonl"
 
 stamp "PyTorch on this machine"
 if want torch; then timeout "$(cap 75 90)" python3 perf/gpu/torch_bench.py | tee "$OUT/torch.jsonl"
@@ -55,8 +55,6 @@ if [ -d "$P/vocab-clip" ]; then
   timeout "$(cap 30)" "$E" init --family clipseg --preset rd64-refined --vocab "$P/vocab-clip" --out "$W/clipseg-random" | tail -1
   timeout "$(cap 90 45)" "$E" bench model --model "$W/clipseg-random" --device cuda --batch 8 --backward --iterations 5 --budget 20 --json | tee "$OUT/clipseg.jsonl"
   timeout "$(cap 30 45)" "$E" bench model --model "$W/clipseg-random" --device cuda --batch 1 --iterations 5 --budget 10 --json
-  # The same with the double-buffered 128x128 GEMM kernel (the choice between the two large kernels).
-  ENGINE_GPU_GEMM_LARGE=db timeout "$(cap 40 25)" "$E" bench model --model "$W/clipseg-random" --device cuda --batch 8 --backward --iterations 5 --budget 10 --json | sed 's/"mode":"\([^"]*\)"/"mode":"\1, double-buffered GEMM"/' 
 fi
 
 stamp "engine segment on cuda: 4 images 1280x1024, 2 prompts (load, tokenize, preprocess, forward, upsample, PNGs)"
@@ -92,7 +90,7 @@ stamp "SASS and register use of the GEMM kernels (ptxas + cuobjdump: what the dr
 if want sass && { command -v ptxas >/dev/null || [ -x /usr/local/cuda/bin/ptxas ]; }; then
   PATH=$PATH:/usr/local/cuda/bin; mkdir -p "$W/sass"
   "$E" gpu ptx --out "$W/sass" > /dev/null
-  for k in Gemm.TiledLargeKernel Gemm.TiledLargeDbKernel Gemm.TiledKernel GemmTensorCore.Kernel Elementwise.BinaryKernel; do
+  for k in Gemm.TiledLargeKernel Gemm.TiledKernel GemmTensorCore.Kernel Elementwise.BinaryKernel; do
     timeout 20 ptxas -arch=sm_90 -v "$W/sass/$k.ptx" -o "$W/sass/$k.cubin" 2>&1 | grep -E "registers|spill" | sed "s/^/$k: /"
     timeout 20 cuobjdump -sass "$W/sass/$k.cubin" > "$W/sass/$k.sass" 2>&1
   done

@@ -36,9 +36,6 @@ public static class GpuBench
         yield return CheckGemm(dev, 485, 3072, 768, false, true, GemmPrecision.Fp32, 1e-4);
         yield return CheckGemm(dev, 1024, 1024, 1024, true, false, GemmPrecision.Fp32, 1e-4);
         yield return CheckGemm(dev, 485, 3072, 768, false, true, GemmPrecision.Tf32TensorCore, 2e-2);
-        yield return CheckGemm(dev, 1000, 3072, 776, false, true, GemmPrecision.Fp32, 1e-4, largeKernel: false);
-        yield return CheckGemm(dev, 1000, 3072, 776, false, true, GemmPrecision.Fp32, 1e-4, largeKernel: true);
-        yield return CheckGemm(dev, 1000, 1030, 776, true, false, GemmPrecision.Fp32, 1e-4, largeKernel: true);
         yield return CheckAttention(dev, 2, 12, 485, 485, 64, causal: false, masked: true);
         yield return CheckAttention(dev, 1, 8, 77, 77, 64, causal: true, masked: false);
         yield return CheckConv(dev);
@@ -48,18 +45,12 @@ public static class GpuBench
     private static string Verdict(string name, double err, double tol, string extra = "") =>
         J($"{{\"check\":\"{name}\",\"max_abs_err\":{err:E3},\"tolerance\":{tol:E1},\"ok\":{(err <= tol ? "true" : "false")}{extra}}}");
 
-    /// <param name="largeKernel">null: the kernel Gemm chooses; false / true: the 128x128 kernel with 8-wide slices /
-    /// double-buffered 16-wide slices, forced.</param>
-    private static string CheckGemm(GpuDevice dev, int m, int n, int k, bool ta, bool tb, GemmPrecision prec, double tol, bool? largeKernel = null)
+    private static string CheckGemm(GpuDevice dev, int m, int n, int k, bool ta, bool tb, GemmPrecision prec, double tol)
     {
         var a = Rand(m * k, 1); var b = Rand(k * n, 2);
         using var da = dev.Upload<float>(a); using var db = dev.Upload<float>(b); using var dc = dev.Rent<float>((long)m * n);
         int lda = ta ? m : k, ldb = tb ? k : n;
-        if (largeKernel is { } doubleBuffered)
-            Gemm.LaunchFp32(dev, Gemm.Prepare(ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0f, dc.View, 0, n, GemmBatch.Single),
-                            da.View, db.View, dc.View, 1, large: true, doubleBuffered);
-        else
-            Gemm.Sgemm(dev, ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0f, dc.View, 0, n, prec);
+        Gemm.Sgemm(dev, ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0f, dc.View, 0, n, prec);
         var c = dev.Download(dc.View);
         var r = new Random(3); double err = 0;
         for (int s = 0; s < 512; s++)
@@ -68,8 +59,7 @@ public static class GpuBench
             for (int x = 0; x < k; x++) acc += (double)(ta ? a[x * lda + i] : a[i * lda + x]) * (tb ? b[j * ldb + x] : b[x * ldb + j]);
             err = Math.Max(err, Math.Abs(acc - c[(long)i * n + j]) / Math.Sqrt(k));
         }
-        string kernel = largeKernel is { } d ? (d ? "_128x128db" : "_128x128") : "";
-        return Verdict($"gemm_{prec}{kernel}_{m}x{n}x{k}{(ta ? "_tA" : "")}{(tb ? "_tB" : "")}", err, tol, ", \"scaled_by\":\"sqrt(k)\"");
+        return Verdict($"gemm_{prec}_{m}x{n}x{k}{(ta ? "_tA" : "")}{(tb ? "_tB" : "")}", err, tol, ", \"scaled_by\":\"sqrt(k)\"");
     }
 
     private static string CheckAttention(GpuDevice dev, int B, int H, int Lq, int Lk, int D, bool causal, bool masked)
@@ -165,21 +155,19 @@ public static class GpuBench
         // The CLIPSeg linear layers (x W^T, batch 8 and 1 at 352 px) through each fp32 kernel, whatever Gemm would
         // choose: the data for its 64x64 / 128x128 choice.
         foreach (var (m, k, n) in new[] { (3880, 768, 768), (3880, 768, 3072), (3880, 3072, 768), (485, 768, 768), (485, 768, 3072), (485, 3072, 768) })
-            foreach (var (large, db) in new[] { (false, false), (true, false), (true, true) })
-                yield return GemmKernelThroughput(dev, m, k, n, large, db);
-        foreach (var db in new[] { false, true }) yield return GemmKernelThroughput(dev, 4096, 4096, 4096, true, db);
+            foreach (var large in new[] { false, true })
+                yield return GemmKernelThroughput(dev, m, k, n, large);
     }
 
-    /// <summary>C = A B^T (m x k times (n x k)^T) through the 64x64, the 128x128 or the double-buffered 128x128 fp32
-    /// kernel: one JSON line.</summary>
-    public static string GemmKernelThroughput(GpuDevice dev, int m, int k, int n, bool large, bool doubleBuffered = false)
+    /// <summary>C = A B^T (m x k times (n x k)^T) through the 64x64 or the 128x128 fp32 kernel: one JSON line.</summary>
+    public static string GemmKernelThroughput(GpuDevice dev, int m, int k, int n, bool large)
     {
         using var a = dev.Upload<float>(Rand(m * k, 1)); using var b = dev.Upload<float>(Rand(k * n, 2)); using var c = dev.Rent<float>((long)m * n);
         var p = Gemm.Prepare(false, true, m, n, k, 1f, a.View, 0, k, b.View, 0, k, 0f, c.View, 0, n, GemmBatch.Single);
-        double s = Time(dev, () => Gemm.LaunchFp32(dev, p, a.View, b.View, c.View, 1, large, doubleBuffered));
+        double s = Time(dev, () => Gemm.LaunchFp32(dev, p, a.View, b.View, c.View, 1, large));
         long tiles = large ? (long)((m + Gemm.LargeTile - 1) / Gemm.LargeTile) * ((n + Gemm.LargeTile - 1) / Gemm.LargeTile)
                            : (long)((m + Gemm.TileM - 1) / Gemm.TileM) * ((n + Gemm.TileN - 1) / Gemm.TileN);
-        return J($"{{\"kernel\":\"gemm_fp32_{(large ? (doubleBuffered ? "128x128db" : "128x128") : "64x64")}\",\"m\":{m},\"k\":{k},\"n\":{n},\"tB\":true,\"groups\":{tiles},\"ms\":{s * 1e3:F3},\"gflops\":{2.0 * m * n * k / s / 1e9:F1}}}");
+        return J($"{{\"kernel\":\"gemm_fp32_{(large ? "128x128" : "64x64")}\",\"m\":{m},\"k\":{k},\"n\":{n},\"tB\":true,\"groups\":{tiles},\"ms\":{s * 1e3:F3},\"gflops\":{2.0 * m * n * k / s / 1e9:F1}}}");
     }
 
     /// <summary>C = A * B (m x k times k x n) at the given precision: one JSON line with ms and GFLOPS.</summary>
