@@ -36,6 +36,8 @@ public static class GpuBench
         yield return CheckGemm(dev, 485, 3072, 768, false, true, GemmPrecision.Fp32, 1e-4);
         yield return CheckGemm(dev, 1024, 1024, 1024, true, false, GemmPrecision.Fp32, 1e-4);
         yield return CheckGemm(dev, 485, 3072, 768, false, true, GemmPrecision.Tf32TensorCore, 2e-2);
+        yield return CheckGemm(dev, 1000, 3072, 776, false, true, GemmPrecision.Fp32, 1e-4, forceLarge: true);
+        yield return CheckGemm(dev, 1000, 1030, 776, true, false, GemmPrecision.Fp32, 1e-4, forceLarge: true);
         yield return CheckAttention(dev, 2, 12, 485, 485, 64, causal: false, masked: true);
         yield return CheckAttention(dev, 1, 8, 77, 77, 64, causal: true, masked: false);
         yield return CheckConv(dev);
@@ -45,12 +47,18 @@ public static class GpuBench
     private static string Verdict(string name, double err, double tol, string extra = "") =>
         J($"{{\"check\":\"{name}\",\"max_abs_err\":{err:E3},\"tolerance\":{tol:E1},\"ok\":{(err <= tol ? "true" : "false")}{extra}}}");
 
-    private static string CheckGemm(GpuDevice dev, int m, int n, int k, bool ta, bool tb, GemmPrecision prec, double tol)
+    /// <param name="forceLarge">run the 128x128 fp32 kernel whatever Gemm would choose (the checks' other shapes get
+    /// the 64x64 one).</param>
+    private static string CheckGemm(GpuDevice dev, int m, int n, int k, bool ta, bool tb, GemmPrecision prec, double tol, bool forceLarge = false)
     {
         var a = Rand(m * k, 1); var b = Rand(k * n, 2);
         using var da = dev.Upload<float>(a); using var db = dev.Upload<float>(b); using var dc = dev.Rent<float>((long)m * n);
         int lda = ta ? m : k, ldb = tb ? k : n;
-        Gemm.Sgemm(dev, ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0f, dc.View, 0, n, prec);
+        if (forceLarge)
+            Gemm.LaunchFp32(dev, Gemm.Prepare(ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0f, dc.View, 0, n, GemmBatch.Single),
+                            da.View, db.View, dc.View, 1, large: true);
+        else
+            Gemm.Sgemm(dev, ta, tb, m, n, k, 1f, da.View, 0, lda, db.View, 0, ldb, 0f, dc.View, 0, n, prec);
         var c = dev.Download(dc.View);
         var r = new Random(3); double err = 0;
         for (int s = 0; s < 512; s++)
@@ -59,7 +67,7 @@ public static class GpuBench
             for (int x = 0; x < k; x++) acc += (double)(ta ? a[x * lda + i] : a[i * lda + x]) * (tb ? b[j * ldb + x] : b[x * ldb + j]);
             err = Math.Max(err, Math.Abs(acc - c[(long)i * n + j]) / Math.Sqrt(k));
         }
-        return Verdict($"gemm_{prec}_{m}x{n}x{k}{(ta ? "_tA" : "")}{(tb ? "_tB" : "")}", err, tol, ", \"scaled_by\":\"sqrt(k)\"");
+        return Verdict($"gemm_{prec}{(forceLarge ? "_128x128" : "")}_{m}x{n}x{k}{(ta ? "_tA" : "")}{(tb ? "_tB" : "")}", err, tol, ", \"scaled_by\":\"sqrt(k)\"");
     }
 
     private static string CheckAttention(GpuDevice dev, int B, int H, int Lq, int Lk, int D, bool causal, bool masked)
