@@ -43,3 +43,25 @@ public sealed class IlgpuConformanceTests
         Assert.True(compared > 0, $"no output of {caseName} was compared (outputs: {string.Join(", ", result.Outputs.Keys)})");
     }
 }
+
+/// <summary>Inference packing is a CPU matter: on another device it must not stack (copy) the weights it cannot pack.</summary>
+public sealed class PackingOffTheCpuTests
+{
+    public PackingOffTheCpuTests() { IlgpuBackend.Register(); }
+
+    [Fact]
+    public void Packing_q_k_v_on_an_ilgpu_device_copies_nothing()
+    {
+        var layers = new[] { new Engine.Nn.Linear(16, 8), new Engine.Nn.Linear(16, 8), new Engine.Nn.Linear(16, 8) };
+        foreach (var l in layers) l.To(Device.IlgpuCpu);
+        var packed = new Engine.Nn.PackedLinears(layers);
+        Engine.Profiling.OpProfiler.Reset();
+        Engine.Profiling.OpProfiler.Start();
+        try { packed.Pack(); packed.Pack(); }
+        finally { Engine.Profiling.OpProfiler.Stop(); }
+        var ops = Engine.Profiling.OpProfiler.Snapshot();
+        Assert.True(ops.Count == 0, $"packing on {Device.IlgpuCpu} ran: {string.Join(", ", ops.Select(o => $"{o.Name} x{o.Calls}"))}");
+        using (Tensor.NoGrad())
+            Assert.Null(packed.TryForward(Tensor.Zeros(DType.F32, Device.IlgpuCpu, 12, 16)));
+    }
+}

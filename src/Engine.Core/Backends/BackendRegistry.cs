@@ -57,7 +57,6 @@ public static class BackendRegistry
         }
         if (src.DType != DType.F32) throw new NotSupportedException($"Only float32 tensors move between devices ({src.DType} stays on the CPU).");
         var host = new float[count];
-        if (Environment.GetEnvironmentVariable("ENGINE_TRACE_COPIES") == "1") Console.Error.WriteLine($"COPY {src.Device}->{dst.Device} {count}\n{Environment.StackTrace}");
         Get(src.Device).Download(src, srcOffset, host);
         Get(dst.Device).Upload(host, dst, dstOffset);
     }

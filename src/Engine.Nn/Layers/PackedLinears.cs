@@ -78,6 +78,10 @@ public sealed class PackedLinears
         lock (_gate)
         {
             if (_packed is not null && IsCurrent(_packed)) return _packed;
+            // Only CPU weights are packed: elsewhere stacking them would copy every weight for nothing, and since
+            // nothing is kept, again at every PackForInference (each GPU forward of `engine forward` and the benchmarks:
+            // 81 weight copies per CLIPSeg forward on an H200).
+            if (_sources.Any(s => s.Value.Device.Kind != DeviceKind.Cpu)) { _packed = null; return null; }
             // A previous copy is left to its finaliser: a concurrent forward may still read it.
             var from = Array.ConvertAll(_sources, ParameterStamp.Of); // before packing: a change meanwhile shows as stale
             using (Tensor.NoGrad())
