@@ -4,16 +4,23 @@ using System.IO.Compression;
 namespace Engine.Imaging;
 
 /// <summary>
-/// Writes 8-bit PNGs (gray, RGB, palette) for the result images. Not ImageSharp's encoder: its managed deflate made
+/// Writes 8-bit PNGs (gray, RGB, palette) for the result images, and encodes the converted datasets' images and masks
+/// in memory (<see cref="EncodeGray"/>, <see cref="EncodeRgb"/>: an AbdomenCT-1K-sized conversion ~15 % faster than
+/// with ImageSharp's encoder at its default level, files 0.3 % larger). Not ImageSharp's encoder: its managed deflate made
 /// encoding the bottleneck of <c>engine segment</c>, while zlib (System.IO.Compression) at level 2 is ~3x faster
 /// than that encoder's fastest level with smaller files - a 1280 x 1024 overlay in 37 ms / 1.55 MB against 105 ms /
 /// 1.63 MB (its default level: 360 ms / 1.41 MB); a probability map 9 ms / 390 KB against 27 ms / 422 KB. Rows use
 /// the Up filter (smallest of the five on overlays and probability maps), palette indices none, as the PNG
 /// specification recommends. Images are decoded with ImageSharp everywhere (<see cref="ImageLoader"/>).
 /// </summary>
-internal static class PngFileWriter
+public static class PngFileWriter
 {
+    /// <summary>zlib level for result images: written once per request, read once by a person.</summary>
     private const int ZlibLevel = 2;
+
+    /// <summary>zlib level for dataset files (written once, read every epoch): ImageSharp's default-level file sizes
+    /// in half its time (a 512 x 512 CT slice 11 -> 5.5 ms, its mask 2.7 -> 0.5 ms).</summary>
+    public const int DatasetZlibLevel = 6;
     private const byte FilterNone = 0, FilterUp = 2;
     private const byte ColorGray = 0, ColorRgb = 2, ColorPalette = 3;
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
@@ -23,6 +30,21 @@ internal static class PngFileWriter
 
     public static void WriteRgb(string path, ReadOnlySpan<byte> rgb, int width, int height)
         => Write(path, rgb, width, height, ColorRgb, 3, default);
+
+    /// <summary>The PNG file of an 8-bit gray image, in memory (same pixels and level, same bytes).</summary>
+    public static byte[] EncodeGray(ReadOnlySpan<byte> pixels, int width, int height, int zlibLevel = DatasetZlibLevel)
+        => Encode(pixels, width, height, ColorGray, 1, zlibLevel);
+
+    /// <summary>The PNG file of an 8-bit RGB image (rows of R, G, B bytes), in memory.</summary>
+    public static byte[] EncodeRgb(ReadOnlySpan<byte> rgb, int width, int height, int zlibLevel = DatasetZlibLevel)
+        => Encode(rgb, width, height, ColorRgb, 3, zlibLevel);
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, byte colorType, int channels, int zlibLevel)
+    {
+        using var ms = new MemoryStream();
+        Encode(ms, pixels, width, height, colorType, channels, default, zlibLevel);
+        return ms.ToArray();
+    }
 
     /// <summary>Indices into <paramref name="palette"/> (at most 256 colours; every index must be below its length).</summary>
     public static void WritePalette(string path, ReadOnlySpan<byte> indices, int width, int height, ReadOnlySpan<RgbColor> palette)
@@ -37,10 +59,21 @@ internal static class PngFileWriter
 
     private static void Write(string path, ReadOnlySpan<byte> pixels, int width, int height, byte colorType, int channels, ReadOnlySpan<byte> plte)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Size must be positive, got {width}x{height}.");
-        int stride = checked(width * channels);
-        if (pixels.Length != (long)stride * height) throw new ArgumentException($"Got {pixels.Length} bytes for a {width}x{height} image with {channels} channel(s).");
+        Validate(pixels, width, height, channels);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        Encode(file, pixels, width, height, colorType, channels, plte, ZlibLevel);
+    }
+
+    private static void Validate(ReadOnlySpan<byte> pixels, int width, int height, int channels)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Size must be positive, got {width}x{height}.");
+        if (pixels.Length != (long)width * channels * height) throw new ArgumentException($"Got {pixels.Length} bytes for a {width}x{height} image with {channels} channel(s).");
+    }
+
+    private static void Encode(Stream file, ReadOnlySpan<byte> pixels, int width, int height, byte colorType, int channels, ReadOnlySpan<byte> plte, int zlibLevel)
+    {
+        Validate(pixels, width, height, channels);
+        int stride = checked(width * channels);
         file.Write(Signature);
         Span<byte> ihdr = stackalloc byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
@@ -49,7 +82,7 @@ internal static class PngFileWriter
         WriteChunk(file, "IHDR"u8, ihdr);
         if (!plte.IsEmpty) WriteChunk(file, "PLTE"u8, plte);
         using (var idat = new IdatStream(file))
-        using (var z = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = ZlibLevel }, leaveOpen: true))
+        using (var z = new ZLibStream(idat, new ZLibCompressionOptions { CompressionLevel = zlibLevel }, leaveOpen: true))
         {
             byte filter = colorType == ColorPalette ? FilterNone : FilterUp;
             var row = new byte[stride + 1];

@@ -46,6 +46,32 @@ public sealed class PngFileWriterTests : IDisposable
         if (width * height > 100_000) Assert.True(CountChunks(PathOf("c.png"), "IDAT") >= 3);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(512, 300)]
+    public void In_memory_encodings_round_trip_and_are_deterministic(int width, int height)
+    {
+        var gray = Noise(width * height, 3, levels: 7); // few levels, like a mask or a windowed CT slice
+        var rgb = Noise(width * height * 3, 4);
+        var g = PngFileWriter.EncodeGray(gray, width, height);
+        var c = PngFileWriter.EncodeRgb(rgb, width, height);
+        Assert.Equal(g, PngFileWriter.EncodeGray(gray, width, height)); // converters rely on same pixels -> same bytes
+        Assert.Equal(c, PngFileWriter.EncodeRgb(rgb, width, height));
+        using (var decoded = Image.Load<L8>(g))
+        {
+            var back = new byte[width * height];
+            decoded.CopyPixelDataTo(back);
+            Assert.Equal(gray, back);
+        }
+        using (var decoded = Image.Load<Rgb24>(c))
+        {
+            var back = new byte[width * height * 3];
+            decoded.CopyPixelDataTo(back);
+            Assert.Equal(rgb, back);
+        }
+        Assert.Throws<ArgumentException>(() => PngFileWriter.EncodeRgb(rgb, width + 1, height));
+    }
+
     [Fact]
     public void Palette_images_keep_their_indices_and_colours()
     {

@@ -1,28 +1,14 @@
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace Engine.Data;
 
-/// <summary>Image I/O on top of ImageSharp (PNG, JPEG, TIFF, BMP, GIF). Decoding failures become a
-/// <see cref="DatasetException"/> naming the file; PNG encoding uses fixed settings and writes no metadata, so the
-/// same pixels always give the same bytes (what makes converters idempotent).</summary>
+/// <summary>Image I/O: decoding on top of ImageSharp (PNG, JPEG, TIFF, BMP, GIF), failures become a
+/// <see cref="DatasetException"/> naming the file; PNG encoding through <see cref="Engine.Imaging.PngFileWriter"/> (zlib, half
+/// ImageSharp's encoding time at the same sizes) with fixed settings and no metadata, so the same pixels always give
+/// the same bytes (what makes converters idempotent).</summary>
 public static class ImageFiles
 {
-    static readonly PngEncoder GrayEncoder = new()
-    {
-        ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8,
-        CompressionLevel = PngCompressionLevel.DefaultCompression, FilterMethod = PngFilterMethod.Adaptive,
-        InterlaceMethod = PngInterlaceMode.None, ChunkFilter = PngChunkFilter.ExcludeAll,
-    };
-
-    static readonly PngEncoder RgbEncoder = new()
-    {
-        ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8,
-        CompressionLevel = PngCompressionLevel.DefaultCompression, FilterMethod = PngFilterMethod.Adaptive,
-        InterlaceMethod = PngInterlaceMode.None, ChunkFilter = PngChunkFilter.ExcludeAll,
-    };
-
     /// <summary>Width and height from the file header only (no pixel decoding).</summary>
     public static (int Width, int Height) ReadSize(string path)
     {
@@ -75,21 +61,9 @@ public static class ImageFiles
         return EncodeGrayPng(mask.Width, mask.Height, gray);
     }
 
-    public static byte[] EncodeGrayPng(int width, int height, byte[] gray)
-    {
-        using var image = Image.LoadPixelData<L8>(gray, width, height);
-        using var ms = new MemoryStream();
-        image.Save(ms, GrayEncoder);
-        return ms.ToArray();
-    }
+    public static byte[] EncodeGrayPng(int width, int height, byte[] gray) => Engine.Imaging.PngFileWriter.EncodeGray(gray, width, height);
 
-    public static byte[] EncodeRgbPng(RgbImage rgb)
-    {
-        using var image = Image.LoadPixelData<Rgb24>(rgb.Pixels, rgb.Width, rgb.Height);
-        using var ms = new MemoryStream();
-        image.Save(ms, RgbEncoder);
-        return ms.ToArray();
-    }
+    public static byte[] EncodeRgbPng(RgbImage rgb) => Engine.Imaging.PngFileWriter.EncodeRgb(rgb.Pixels, rgb.Width, rgb.Height);
 
     static T Guard<T>(string path, Func<T> load)
     {
