@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using System.Collections.Concurrent;
 
 namespace Engine.Data;

@@ -1,3 +1,4 @@
+using Engine.Imaging;
 namespace Engine.Data;
 
 /// <summary>One loaded training/evaluation sample.</summary>

@@ -27,7 +27,7 @@ public sealed class RgbImage
     public byte this[int x, int y, int c] => Pixels[(y * Width + x) * 3 + c];
 
     /// <summary>A gray image as RGB (R = G = B).</summary>
-    public static RgbImage FromGray(int width, int height, byte[] gray)
+    public static RgbImage FromGray(int width, int height, ReadOnlySpan<byte> gray)
     {
         if (gray.Length != width * height) throw new ArgumentException($"Expected {width * height} gray values, got {gray.Length}.", nameof(gray));
         var rgb = new byte[gray.Length * 3];

@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using Xunit;
 
 namespace Engine.Data.Tests;

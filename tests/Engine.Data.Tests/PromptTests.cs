@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using Engine.Data.Prompts;
 using Xunit;
 

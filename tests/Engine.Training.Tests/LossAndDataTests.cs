@@ -1,9 +1,9 @@
+using Engine.Imaging;
 using Engine.Data;
 using Engine.Training.Data;
 using Engine.Training.Models;
 using Engine.Training.Training;
 using Xunit;
-using ImagingImage = Engine.Imaging.RgbImage;
 
 namespace Engine.Training.Tests;
 
@@ -69,7 +69,7 @@ public sealed class EpochPlanTests
 
 public sealed class AugmentationTests
 {
-    private static (ImagingImage, byte[]) Square(int w, int h)
+    private static (RgbImage, byte[]) Square(int w, int h)
     {
         var px = new byte[w * h * 3];
         var mask = new byte[w * h];
@@ -80,7 +80,7 @@ public sealed class AugmentationTests
                 mask[y * w + x] = inside ? (byte)1 : (byte)0;
                 for (int c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = inside ? (byte)220 : (byte)60;
             }
-        return (new ImagingImage(w, h, px), mask);
+        return (new RgbImage(w, h, px), mask);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Engine.Data.Nifti;

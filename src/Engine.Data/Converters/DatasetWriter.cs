@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Engine.Data.Prompts;

@@ -1,10 +1,11 @@
+using Engine.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace Engine.Data;
 
 /// <summary>Image I/O: decoding on top of ImageSharp (PNG, JPEG, TIFF, BMP, GIF), failures become a
-/// <see cref="DatasetException"/> naming the file; PNG encoding through <see cref="Engine.Imaging.PngFileWriter"/> (zlib, half
+/// <see cref="DatasetException"/> naming the file; PNG encoding through <see cref="PngFileWriter"/> (zlib, half
 /// ImageSharp's encoding time at the same sizes) with fixed settings and no metadata, so the same pixels always give
 /// the same bytes (what makes converters idempotent).</summary>
 public static class ImageFiles
@@ -61,9 +62,9 @@ public static class ImageFiles
         return EncodeGrayPng(mask.Width, mask.Height, gray);
     }
 
-    public static byte[] EncodeGrayPng(int width, int height, byte[] gray) => Engine.Imaging.PngFileWriter.EncodeGray(gray, width, height);
+    public static byte[] EncodeGrayPng(int width, int height, byte[] gray) => PngFileWriter.EncodeGray(gray, width, height);
 
-    public static byte[] EncodeRgbPng(RgbImage rgb) => Engine.Imaging.PngFileWriter.EncodeRgb(rgb.Pixels, rgb.Width, rgb.Height);
+    public static byte[] EncodeRgbPng(RgbImage rgb) => PngFileWriter.EncodeRgb(rgb.Pixels, rgb.Width, rgb.Height);
 
     static T Guard<T>(string path, Func<T> load)
     {

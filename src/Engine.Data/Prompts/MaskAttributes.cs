@@ -1,3 +1,4 @@
+using Engine.Imaging;
 namespace Engine.Data.Prompts;
 
 /// <summary>The words a prompt is built from, computed from a mask and its image:

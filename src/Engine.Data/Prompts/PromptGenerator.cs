@@ -1,3 +1,4 @@
+using Engine.Imaging;
 namespace Engine.Data.Prompts;
 
 /// <summary>Builds a record's prompts (p0..p9 with the shipped templates) from its class and the attributes of its

@@ -1,3 +1,4 @@
+using Engine.Imaging;
 using System.Globalization;
 using Engine.Data.Converters;
 using Engine.Data.Prompts;

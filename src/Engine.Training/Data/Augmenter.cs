@@ -1,5 +1,5 @@
+using Engine.Imaging;
 using Engine.Data;
-using ImagingImage = Engine.Imaging.RgbImage;
 
 namespace Engine.Training.Data;
 
@@ -15,7 +15,7 @@ public static class Augmenter
         => new((long)SplitMix.Mix(SplitMix.Mix((ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ 0xA5A5_0001UL) ^ ((ulong)(uint)epoch << 32 | (uint)recordIndex)));
 
     /// <param name="mask">0/1 bytes, same size as the image.</param>
-    public static (ImagingImage Image, byte[] Mask) Apply(ImagingImage image, byte[] mask, AugmentationOptions o, SplitMix rng)
+    public static (RgbImage Image, byte[] Mask) Apply(RgbImage image, byte[] mask, AugmentationOptions o, SplitMix rng)
     {
         int w = image.Width, h = image.Height;
         if (mask.Length != w * h) throw new ArgumentException($"Mask has {mask.Length} pixels, the image {w}x{h}.");
@@ -32,7 +32,7 @@ public static class Augmenter
             (pixels, outMask) = Warp(pixels, mask, w, h, hflip, vflip, angle, scale);
         if (o.Brightness > 0 || o.Contrast > 0)
             pixels = Intensity(pixels, brightness, contrast);
-        return (new ImagingImage(w, h, pixels), outMask);
+        return (new RgbImage(w, h, pixels), outMask);
     }
 
     /// <summary>Inverse mapping about the image centre: output (x, y) samples the source at

@@ -1,6 +1,4 @@
 using Engine.Imaging;
-using DataImage = Engine.Data.RgbImage;
-using ImagingImage = Engine.Imaging.RgbImage;
 
 namespace Engine.Training.Data;
 
@@ -28,11 +26,8 @@ public static class InputPreparation
         return model with { DoResize = true, Width = w, Height = h, ShortestEdge = null, DoCenterCrop = false };
     }
 
-    /// <summary>Dataset image (Engine.Data) as an Engine.Imaging image (same interleaved RGB bytes, no copy).</summary>
-    public static ImagingImage ToImaging(DataImage image) => new(image.Width, image.Height, image.Pixels);
-
     /// <summary>The geometric step only: the image squash-resized to the model's input size (8-bit, Pillow-exact).</summary>
-    public static ImagingImage ResizeImage(DataImage image, PreprocessorConfig config) => ImagePreprocessor.ResizeAndCrop(ToImaging(image), config);
+    public static RgbImage ResizeImage(RgbImage image, PreprocessorConfig config) => ImagePreprocessor.ResizeAndCrop(image, config);
 
     /// <summary>A binary mask resized with nearest neighbour (PIL NEAREST) to <paramref name="width"/> x <paramref name="height"/>; bytes 0/1.</summary>
     public static byte[] ResizeMask(Engine.Data.BinaryMask mask, int width, int height)
@@ -44,5 +39,5 @@ public static class InputPreparation
     }
 
     /// <summary>Rescale + normalise an image already at the model's size into planar float32 [3, H, W].</summary>
-    public static float[] Normalize(ImagingImage resized, PreprocessorConfig config) => ImagePreprocessor.Normalize(resized, config);
+    public static float[] Normalize(RgbImage resized, PreprocessorConfig config) => ImagePreprocessor.Normalize(resized, config);
 }

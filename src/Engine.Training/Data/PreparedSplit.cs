@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Engine.Data;
 using Engine.Imaging;
-using ImagingImage = Engine.Imaging.RgbImage;
 
 namespace Engine.Training.Data;
 
@@ -12,10 +11,10 @@ namespace Engine.Training.Data;
 /// </summary>
 public sealed class PreparedSplit
 {
-    private readonly ConcurrentDictionary<string, ImagingImage> _images = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RgbImage> _images = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, byte[]> _masks = new();
     private readonly ConcurrentDictionary<int, BinaryMask> _originalMasks = new();
-    private readonly ConcurrentDictionary<string, ImagingImage> _originalImages = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RgbImage> _originalImages = new(StringComparer.Ordinal);
     private long _cachedBytes;
 
     /// <param name="cacheBytes">Memory budget for cached samples (0 = no caching).</param>
@@ -34,7 +33,7 @@ public sealed class PreparedSplit
     public int Count => Dataset.Count;
 
     /// <summary>The record's image at the model's size (shared by every record of the same image).</summary>
-    public ImagingImage ResizedImage(int record)
+    public RgbImage ResizedImage(int record)
     {
         var name = Dataset.Records[record].ImageName;
         if (_images.TryGetValue(name, out var hit)) return hit;
@@ -53,11 +52,11 @@ public sealed class PreparedSplit
     }
 
     /// <summary>The record's image as stored (original resolution), for pipelines that do their own preprocessing.</summary>
-    public ImagingImage OriginalImage(int record)
+    public RgbImage OriginalImage(int record)
     {
         var name = Dataset.Records[record].ImageName;
         if (_originalImages.TryGetValue(name, out var hit)) return hit;
-        var image = InputPreparation.ToImaging(Dataset.LoadImage(record));
+        var image = Dataset.LoadImage(record);
         Remember(_originalImages, name, image, image.Pixels.LongLength);
         return image;
     }

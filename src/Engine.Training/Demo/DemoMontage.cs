@@ -1,7 +1,6 @@
 using Engine.Data;
 using Engine.Imaging;
 using Engine.Training.Data;
-using ImagingImage = Engine.Imaging.RgbImage;
 
 namespace Engine.Training.Demo;
 
@@ -29,7 +28,7 @@ public static class DemoMontage
         for (int row = 0; row < images.Count; row++)
         {
             var recs = images[row];
-            var image = Enlarge(InputPreparation.ToImaging(testSet.LoadImage(recs[0])), scale);
+            var image = Enlarge(testSet.LoadImage(recs[0]), scale);
             if (image.Width != w || image.Height != h) continue; // the synthetic images all share one size
             int top = gap + row * (h + gap);
             Blit(canvas, width, image, gap, top);
@@ -46,17 +45,17 @@ public static class DemoMontage
                 column++;
             }
         }
-        OutputWriters.WriteRgb(path, new ImagingImage(width, height, canvas));
+        OutputWriters.WriteRgb(path, new RgbImage(width, height, canvas));
     }
 
-    private static ImagingImage Enlarge(ImagingImage image, int s)
+    private static RgbImage Enlarge(RgbImage image, int s)
     {
         int w = image.Width * s, h = image.Height * s;
         var px = new byte[w * h * 3];
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 for (int c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = image.Pixels[((y / s) * image.Width + x / s) * 3 + c];
-        return new ImagingImage(w, h, px);
+        return new RgbImage(w, h, px);
     }
 
     private static byte[] EnlargeMask(BinaryMask m, int s)
@@ -82,7 +81,7 @@ public static class DemoMontage
         return o;
     }
 
-    private static void Blit(byte[] canvas, int canvasWidth, ImagingImage image, int left, int top)
+    private static void Blit(byte[] canvas, int canvasWidth, RgbImage image, int left, int top)
     {
         for (int y = 0; y < image.Height; y++)
             Buffer.BlockCopy(image.Pixels, y * image.Width * 3, canvas, ((top + y) * canvasWidth + left) * 3, image.Width * 3);

@@ -28,7 +28,7 @@ public sealed class PredictionWriter(string outDir, SegmentationDataset dataset,
         var imageStem = SafeStem(p.ImageName);
         if (maxOverlays is null || _overlays < maxOverlays)
         {
-            var image = InputPreparation.ToImaging(dataset.LoadImage(p.Records[0]));
+            var image = dataset.LoadImage(p.Records[0]);
             writes.Add(() => OutputWriters.WriteOverlay(Path.Combine(outDir, "overlays", p.PromptKey, imageStem + ".png"), image, p.Masks.ToList()));
             _overlays++;
         }
