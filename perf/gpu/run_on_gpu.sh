@@ -6,8 +6,12 @@
 #   2. every golden model case on CUDA: outputs, intermediates and whole-network gradients against PyTorch's files;
 #   3. kernel correctness at real sizes against host references (engine gpu check);
 #   4. engine GEMM (fp32, TF32 tensor cores) / attention / conv throughput (engine gpu bench), the same with PyTorch;
-#   5. CLIPSeg rd64-refined 352x352 batch 8 forward and training step, engine vs PyTorch, ratios (compare.py);
-#   6. the per-kernel profile of the CLIPSeg training step.
+#   5. CLIPSeg rd64-refined 352x352 batch 8 (and 1) forward and training step, engine vs PyTorch (compare.py);
+#   6. `engine segment` (4 images x 2 prompts) and `engine demo` (train + test the tiny CLIPSeg) on CUDA;
+#   7. per-kernel profiles of the CLIPSeg forward and training step;
+#   8. ptxas -v and SASS of the GEMM kernels (in logs.tgz).
+# SKIP="torch golden segment demo profile sass" leaves steps out (a rerun keeps PyTorch's earlier numbers when
+# perf/gpu/.publish/torch_earlier.jsonl is there). The first session on an H200 took ~3 min for everything.
 # Results land in $OUT (at most 8 files come back): main.log, golden.jsonl, check.jsonl, bench.jsonl, torch.jsonl,
 # clipseg.jsonl, profile.txt, logs.tgz.
 set -uo pipefail
