@@ -35,14 +35,16 @@ public static partial class Gemm
         }
         else
         {
-            long largeTiles = (long)((m + LargeTile - 1) / LargeTile) * ((n + LargeTile - 1) / LargeTile) * batch.Count;
-            LaunchFp32(dev, p, a, b, c, batch.Count, large: largeTiles >= LargeTileMinGroups);
+            LaunchFp32(dev, p, a, b, c, batch.Count, large: Tiles(m, n, large: true) * batch.Count >= LargeTileMinGroups);
         }
         dev.AfterLaunch(precision == GemmPrecision.Fp32 ? "gemm_fp32" : "gemm_tf32", t0);
     }
 
-    /// <summary>The 128x128 kernel is used when it still yields this many groups (two waves on a 132-SM H100);
-    /// smaller problems keep the 64x64 kernel, which has four times as many groups to spread.</summary>
+    /// <summary>Output tiles (thread groups per batch entry) of an m x n product with the 128x128 or the 64x64 kernel.</summary>
+    internal static long Tiles(int m, int n, bool large) => large
+        ? (long)((m + LargeTile - 1) / LargeTile) * ((n + LargeTile - 1) / LargeTile)
+        : (long)((m + TileM - 1) / TileM) * ((n + TileN - 1) / TileN);
+
     /// <summary>Fewest 128x128 tiles for which the large kernel is chosen: one wave on a 132-SM H100/H200. Measured on
     /// an H200 (x W^T, CLIPSeg's shapes): at 186 tiles the large kernel was 20 % faster than the 64x64 one (11.0 vs
     /// 9.2 TFLOPS), at 96 tiles 8 % slower, at 24 tiles 2.4 times slower. ENGINE_GPU_LARGE_TILE_MIN_GROUPS overrides it

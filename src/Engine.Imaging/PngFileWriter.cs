@@ -41,6 +41,7 @@ public static class PngFileWriter
 
     private static byte[] Encode(ReadOnlySpan<byte> pixels, int width, int height, byte colorType, int channels, int zlibLevel)
     {
+        Validate(pixels, width, height, channels);
         using var ms = new MemoryStream();
         Encode(ms, pixels, width, height, colorType, channels, default, zlibLevel);
         return ms.ToArray();
@@ -70,9 +71,9 @@ public static class PngFileWriter
         if (pixels.Length != (long)width * channels * height) throw new ArgumentException($"Got {pixels.Length} bytes for a {width}x{height} image with {channels} channel(s).");
     }
 
+    /// <summary>The PNG bytes onto <paramref name="file"/>; callers validate first (a file is not created for bad input).</summary>
     private static void Encode(Stream file, ReadOnlySpan<byte> pixels, int width, int height, byte colorType, int channels, ReadOnlySpan<byte> plte, int zlibLevel)
     {
-        Validate(pixels, width, height, channels);
         int stride = checked(width * channels);
         file.Write(Signature);
         Span<byte> ihdr = stackalloc byte[13];

@@ -173,8 +173,7 @@ public static class GpuBench
         using var a = dev.Upload<float>(Rand(m * k, 1)); using var b = dev.Upload<float>(Rand(k * n, 2)); using var c = dev.Rent<float>((long)m * n);
         var p = Gemm.Prepare(false, true, m, n, k, 1f, a.View, 0, k, b.View, 0, k, 0f, c.View, 0, n, GemmBatch.Single);
         double s = Time(dev, () => Gemm.LaunchFp32(dev, p, a.View, b.View, c.View, 1, large));
-        long tiles = large ? (long)((m + Gemm.LargeTile - 1) / Gemm.LargeTile) * ((n + Gemm.LargeTile - 1) / Gemm.LargeTile)
-                           : (long)((m + Gemm.TileM - 1) / Gemm.TileM) * ((n + Gemm.TileN - 1) / Gemm.TileN);
+        long tiles = Gemm.Tiles(m, n, large);
         return J($"{{\"kernel\":\"gemm_fp32_{(large ? "128x128" : "64x64")}\",\"m\":{m},\"k\":{k},\"n\":{n},\"tB\":true,\"groups\":{tiles},\"ms\":{s * 1e3:F3},\"gflops\":{2.0 * m * n * k / s / 1e9:F1}}}");
     }
 
