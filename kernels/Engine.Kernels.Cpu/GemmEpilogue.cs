@@ -27,6 +27,10 @@ public unsafe interface IGemmEpilogue
     /// returns what C holds there afterwards. Used only when <see cref="InRegisters"/>; each element goes through
     /// exactly one of the two forms.</summary>
     Vector256<float> Apply(Vector256<float> v, int row, int col);
+
+    /// <summary><see cref="Apply(Vector256{float}, int, int)"/> for the 16 elements (row, col .. col + 15), used by the
+    /// AVX-512 micro-kernel; the same arithmetic per element.</summary>
+    Vector512<float> Apply(Vector512<float> v, int row, int col);
 }
 
 /// <summary>The plain product.</summary>
@@ -38,4 +42,7 @@ public readonly unsafe struct NoEpilogue : IGemmEpilogue
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector256<float> Apply(Vector256<float> v, int row, int col) => v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<float> Apply(Vector512<float> v, int row, int col) => v;
 }

@@ -44,6 +44,8 @@ internal struct Rows3 : IRowCount { public static int N => 3; }
 internal struct Rows4 : IRowCount { public static int N => 4; }
 internal struct Rows5 : IRowCount { public static int N => 5; }
 internal struct Rows6 : IRowCount { public static int N => 6; }
+internal struct Rows7 : IRowCount { public static int N => 7; }
+internal struct Rows8 : IRowCount { public static int N => 8; }
 
 /// <summary>How far ahead a micro-kernel prefetches its B micro-panel (a compile-time choice: the kernels are generic
 /// over it, so each variant is its own specialised loop).</summary>
@@ -276,7 +278,9 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     }
 }
 
-/// <summary>8 x 32 AVX-512 kernel: 16 accumulators + 2 B vectors + broadcast, well inside the 32 zmm registers.</summary>
+/// <summary>8 x 32 AVX-512 kernel: 16 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers, the same
+/// structure as <see cref="Kernel256x6x16"/> (k loop unrolled 4 times, partial row tiles, B prefetch variants, the
+/// epilogue on the accumulators).</summary>
 internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
 {
     public static int MR => 8;
@@ -285,41 +289,55 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
     public static int MC => GemmTuning.Mc512;
     public static int NC => GemmTuning.Nc512;
 
-    /// <summary>Not tuned separately (no AVX-512 machine to measure on): the plain kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+        => Run<Rows8, NearBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run(kc, a, b, c, ldc, alpha, beta);
+        => Run<Rows8, FarBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
 
-    /// <summary>Not tuned separately (no AVX-512 machine to measure on): the plain kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run(kc, a, b, c, ldc, alpha, beta);
+        => Run<Rows8, NextBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, next, default, 0, 0);
 
-    /// <summary>Not specialised (no AVX-512 machine to measure on): the full 8-row tile into scratch, then its first
-    /// <paramref name="rows"/> rows into C.</summary>
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
     {
-        float* tile = stackalloc float[8 * 32];
-        Run(kc, a, b, tile, 32, 1f, 0f);
-        var va = Vector512.Create(alpha); var vb = Vector512.Create(beta);
-        for (int i = 0; i < rows; i++)
-        {
-            float* cr = c + (long)i * ldc;
-            var t0 = Vector512.Load(tile + i * 32) * va; var t1 = Vector512.Load(tile + i * 32 + 16) * va;
-            if (beta != 0) { t0 += vb * Vector512.Load(cr); t1 += vb * Vector512.Load(cr + 16); }
-            t0.Store(cr); t1.Store(cr + 16);
-        }
+        if (rows is < 1 or > 7) throw new ArgumentOutOfRangeException(nameof(rows), $"A partial tile has 1-7 rows, not {rows}.");
+        RunFinal(rows, kc, a, b, c, ldc, alpha, beta, streamB, next, default(NoEpilogue), 0, 0);
     }
 
-    /// <summary>Not specialised (no AVX-512 machine to measure on): the tile is stored, then the epilogue runs on it.</summary>
     public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
     {
-        if (rows == 8) Run(kc, a, b, c, ldc, alpha, beta);
-        else RunRows(rows, kc, a, b, c, ldc, alpha, beta, streamB, next);
-        epilogue.Apply(c, ldc, row0, rows, col0, 32);
+        if (streamB) RunFinal<FarBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        else if (next != null) RunFinal<NextBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
+        else RunFinal<NearBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
     }
 
+    private static void RunFinal<TPrefetch, TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
+    {
+        switch (rows)
+        {
+            case 1: Run<Rows1, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 2: Run<Rows2, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 3: Run<Rows3, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 4: Run<Rows4, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 5: Run<Rows5, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 6: Run<Rows6, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 7: Run<Rows7, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 8: Run<Rows8, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-8 rows, not {rows}.");
+        }
+    }
+
+    /// <summary>The k loop for the first TRows.N rows of the tile; as in <see cref="Kernel256x6x16"/>, each row count is
+    /// its own loop with the same summation order per element.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
+    private static void Run<TRows, TPrefetch, TEpilogue>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0)
+        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -327,56 +345,114 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
         if (Sse.IsSupported)
         {
             float* cr = c;
-            for (int i = 0; i < 8; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 31); }
+            for (int i = 0; i < TRows.N; i++, cr += ldc) { Sse.Prefetch0(cr); Sse.Prefetch0(cr + 31); }
         }
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        Vector512<float> b0, b1, av;
+        for (; p + 4 <= kc; p += 4)
         {
-            if (Sse.IsSupported) { Sse.Prefetch0(a + 128); Sse.Prefetch0(b + 512); Sse.Prefetch0(b + 528); }
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var av = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
-            av = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
-            av = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
-            av = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
-            av = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
-            av = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
-            av = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61);
-            av = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
+            if (Sse.IsSupported)
+            {
+                // 32 floats of A and 128 of B (8 lines) per 4 steps.
+                Sse.Prefetch0(a + 64); Sse.Prefetch0(a + 80);
+                if (TPrefetch.Far)
+                {
+                    Sse.Prefetch0(b + 1024); Sse.Prefetch0(b + 1040); Sse.Prefetch0(b + 1056); Sse.Prefetch0(b + 1072);
+                    Sse.Prefetch0(b + 1088); Sse.Prefetch0(b + 1104); Sse.Prefetch0(b + 1120); Sse.Prefetch0(b + 1136);
+                }
+                else { Sse.Prefetch0(b + 512); Sse.Prefetch0(b + 544); Sse.Prefetch0(b + 576); Sse.Prefetch0(b + 608); }
+                if (TPrefetch.Next) { Sse.Prefetch0(next); Sse.Prefetch0(next + 16); Sse.Prefetch0(next + 32); Sse.Prefetch0(next + 48); next += 64; }
+            }
+            b0 = Vector512.Load(b + 0); b1 = Vector512.Load(b + 16);
+            if (TRows.N > 0) { av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            b0 = Vector512.Load(b + 32); b1 = Vector512.Load(b + 48);
+            if (TRows.N > 0) { av = Vector512.Create(a[8]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(a[9]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(a[10]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(a[11]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(a[12]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(a[13]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(a[14]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(a[15]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            b0 = Vector512.Load(b + 64); b1 = Vector512.Load(b + 80);
+            if (TRows.N > 0) { av = Vector512.Create(a[16]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(a[17]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(a[18]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(a[19]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(a[20]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(a[21]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(a[22]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(a[23]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            b0 = Vector512.Load(b + 96); b1 = Vector512.Load(b + 112);
+            if (TRows.N > 0) { av = Vector512.Create(a[24]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(a[25]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(a[26]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(a[27]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(a[28]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(a[29]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(a[30]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(a[31]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            a += 32; b += 128;
+        }
+        for (; p < kc; p++)
+        {
+            b0 = Vector512.Load(b + 0); b1 = Vector512.Load(b + 16);
+            if (TRows.N > 0) { av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
             a += 8; b += 32;
         }
         var va = Vector512.Create(alpha);
-        var vb = Vector512.Create(beta);
-        bool over = beta == 0;
-        Store(c, c00, c01, va, vb, over); c += ldc;
-        Store(c, c10, c11, va, vb, over); c += ldc;
-        Store(c, c20, c21, va, vb, over); c += ldc;
-        Store(c, c30, c31, va, vb, over); c += ldc;
-        Store(c, c40, c41, va, vb, over); c += ldc;
-        Store(c, c50, c51, va, vb, over); c += ldc;
-        Store(c, c60, c61, va, vb, over); c += ldc;
-        Store(c, c70, c71, va, vb, over);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb, bool overwrite)
-    {
-        if (overwrite)
+        if (beta == 0)
         {
-            (x0 * va).Store(c);
-            (x1 * va).Store(c + 16);
+            if (TRows.N > 0) Store(c + 0 * ldc, c00 * va, c01 * va, epilogue, row0 + 0, col0);
+            if (TRows.N > 1) Store(c + 1 * ldc, c10 * va, c11 * va, epilogue, row0 + 1, col0);
+            if (TRows.N > 2) Store(c + 2 * ldc, c20 * va, c21 * va, epilogue, row0 + 2, col0);
+            if (TRows.N > 3) Store(c + 3 * ldc, c30 * va, c31 * va, epilogue, row0 + 3, col0);
+            if (TRows.N > 4) Store(c + 4 * ldc, c40 * va, c41 * va, epilogue, row0 + 4, col0);
+            if (TRows.N > 5) Store(c + 5 * ldc, c50 * va, c51 * va, epilogue, row0 + 5, col0);
+            if (TRows.N > 6) Store(c + 6 * ldc, c60 * va, c61 * va, epilogue, row0 + 6, col0);
+            if (TRows.N > 7) Store(c + 7 * ldc, c70 * va, c71 * va, epilogue, row0 + 7, col0);
         }
         else
         {
-            Vector512.FusedMultiplyAdd(x0, va, Vector512.Load(c) * vb).Store(c);
-            Vector512.FusedMultiplyAdd(x1, va, Vector512.Load(c + 16) * vb).Store(c + 16);
+            var vb = Vector512.Create(beta);
+            if (TRows.N > 0) Update(c + 0 * ldc, c00, c01, va, vb, epilogue, row0 + 0, col0);
+            if (TRows.N > 1) Update(c + 1 * ldc, c10, c11, va, vb, epilogue, row0 + 1, col0);
+            if (TRows.N > 2) Update(c + 2 * ldc, c20, c21, va, vb, epilogue, row0 + 2, col0);
+            if (TRows.N > 3) Update(c + 3 * ldc, c30, c31, va, vb, epilogue, row0 + 3, col0);
+            if (TRows.N > 4) Update(c + 4 * ldc, c40, c41, va, vb, epilogue, row0 + 4, col0);
+            if (TRows.N > 5) Update(c + 5 * ldc, c50, c51, va, vb, epilogue, row0 + 5, col0);
+            if (TRows.N > 6) Update(c + 6 * ldc, c60, c61, va, vb, epilogue, row0 + 6, col0);
+            if (TRows.N > 7) Update(c + 7 * ldc, c70, c71, va, vb, epilogue, row0 + 7, col0);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TEpilogue>(float* c, Vector512<float> x0, Vector512<float> x1, in TEpilogue epilogue, int row, int col0)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        epilogue.Apply(x0, row, col0).Store(c);
+        epilogue.Apply(x1, row, col0 + 16).Store(c + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TEpilogue>(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> va, Vector512<float> vb,
+        in TEpilogue epilogue, int row, int col0) where TEpilogue : struct, IGemmEpilogue
+    {
+        epilogue.Apply(Vector512.FusedMultiplyAdd(x0, va, Vector512.Load(c) * vb), row, col0).Store(c);
+        epilogue.Apply(Vector512.FusedMultiplyAdd(x1, va, Vector512.Load(c + 16) * vb), row, col0 + 16).Store(c + 16);
     }
 }

@@ -38,6 +38,29 @@ public class FastPathTests
         for (int i = 0; i < x.Length; i++) Assert.Equal(BitConverter.SingleToInt32Bits(y[i]), BitConverter.SingleToInt32Bits(inPlace[i]));
     }
 
+    /// <summary>The 16-lane QuickGELU and ReLU (the AVX-512 epilogues and span loops) give the same bits as the 8-lane ones
+    /// on each half: a result must not depend on which width the hardware ran.</summary>
+    [Fact]
+    public void SixteenLaneActivationsEqualTheEightLaneOnes()
+    {
+        var x = new[] { 0f, -0f, float.NaN, 50f, -50f, 100f, -100f, 88.5f, -88.5f, float.PositiveInfinity, float.NegativeInfinity, 1e-30f, -1e-30f, 3.3f, -4.5f, 9f }
+            .Concat(Values(4096, 7, 12f)).ToArray();
+        for (int i = 0; i + 16 <= x.Length; i += 16)
+        {
+            var v = Vector512.Create(x.AsSpan(i, 16));
+            var lo = Vector256.Create(x.AsSpan(i, 8)); var hi = Vector256.Create(x.AsSpan(i + 8, 8));
+            AssertSameBits(Vector512.Create(VectorMath.QuickGelu(lo), VectorMath.QuickGelu(hi)), VectorMath.QuickGelu(v), "quick_gelu");
+            AssertSameBits(Vector512.Create(VectorMath.Relu(lo), VectorMath.Relu(hi)), VectorMath.Relu(v), "relu");
+        }
+
+        static void AssertSameBits(Vector512<float> want, Vector512<float> got, string what)
+        {
+            for (int j = 0; j < 16; j++)
+                Assert.True(BitConverter.SingleToInt32Bits(want[j]) == BitConverter.SingleToInt32Bits(got[j]) || (float.IsNaN(want[j]) && float.IsNaN(got[j])),
+                    $"{what}: 16 lanes give {got[j]:R}, 8 lanes {want[j]:R}");
+        }
+    }
+
     [Fact]
     public void VectorActivationsMatchScalarFormulas()
     {
