@@ -128,14 +128,13 @@ internal static unsafe class FlashAttentionForward<TKernel> where TKernel : stru
         {
             int bk = Math.Min(bkMax, kEnd - k0), kPanels = (bk + mr - 1) / mr;
             bool first = k0 == 0;
-            // S^T = scale * K Q^T, tile by tile straight into P^T panel layout (ldc = nr).
-            for (int jq = 0; jq < qPanels; jq++)
-                for (int ik = 0; ik < kPanels; ik++)
-                    TKernel.Run(d, kPacked + (long)(k0 + ik * mr) * d, qp + (long)jq * nr * d,
-                        st + ((long)jq * bkMax + ik * mr) * nr, nr, job.Scale, 0f);
             for (int jq = 0; jq < qPanels; jq++)
             {
+                // S^T = scale * K Q^T for this query panel, tile by tile straight into P^T panel layout (ldc = nr);
+                // panel by panel, so the softmax and the product below find it in L1.
                 float* panel = st + (long)jq * bkMax * nr;
+                for (int ik = 0; ik < kPanels; ik++)
+                    TKernel.Run(d, kPacked + (long)(k0 + ik * mr) * d, qp + (long)jq * nr * d, panel + (long)ik * mr * nr, nr, job.Scale, 0f);
                 int qFirst = q0 + jq * nr;
                 Softmax(job, bh, qFirst, k0, bk, panel, rowMax + jq * nr, rowSum + jq * nr, corr + jq * nr);
                 float* oPanel = ot + (long)jq * dPad * nr;
