@@ -4,7 +4,8 @@ namespace Engine.Perf;
 
 /// <summary>Fused attention over `heads` heads of `tokens` queries and keys with head dimension `dim` (a ViT-B/16
 /// layer at 352 px is 12 x 485 x 64). Forward FLOPs are 4*H*T^2*D (QK^T and PV); backward is counted as executed,
-/// 10*H*T^2*D (score recompute, dV, dP, dK, dQ). Also times the two batched GEMMs an unfused attention would run.</summary>
+/// 10*H*T^2*D (score recompute, dV, dP, dK, dQ). Also times the forward in the models' layout (q/k/v read in place from
+/// one fused projection, no log-sum-exp) and the two batched GEMMs an unfused attention would run.</summary>
 public static class AttentionBench
 {
     public static BenchResult Run(int heads, int tokens, int dim, int threads, int batch = 1, bool causal = false)
@@ -32,6 +33,18 @@ public static class AttentionBench
         result.Extra.Add(("backward_ms", bwdMs));
         result.Extra.Add(("backward_gflops", bwdGflops));
         result.Extra.Add(("backward_ratio", bwdGflops / peak));
+
+        // The forward as the models call it at inference: q, k and v read in place from one fused projection
+        // [B, T, 3, H, D], the output written as [B, T, H, D], no log-sum-exp.
+        var qkv = GemmBench.Random(bh * tokens * dim * 3, 5);
+        var fusedOut = new float[bh * tokens * dim];
+        var inLayout = new AttentionLayout((long)tokens * 3 * heads * dim, dim, 3 * heads * dim);
+        var outLayout = new AttentionLayout((long)tokens * heads * dim, dim, heads * dim);
+        var (fusedMs, _) = GemmBench.WithThreads(threads, () => BenchTiming.BestAgainstPeak(() =>
+            FlashAttention.Forward(bh, heads, tokens, tokens, dim, scale, causal, qkv, 0, inLayout, qkv, heads * dim, inLayout, qkv, 2 * heads * dim, inLayout,
+                null, fusedOut, 0, outLayout, null, 0), threads));
+        result.Extra.Add(("fused_layout_ms", fusedMs));
+        result.Extra.Add(("fused_layout_ratio", 4 * tt * causalShare / (fusedMs * 1e6) / peak));
 
         // The unfused alternative: scores = Q K^T (batched, B transposed) and output = P V.
         var scores = new float[(long)bh * tokens * tokens];
