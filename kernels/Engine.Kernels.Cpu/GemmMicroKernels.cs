@@ -34,7 +34,24 @@ internal unsafe interface IGemmMicroKernel
     /// <paramref name="streamB"/> and <paramref name="next"/> as in <see cref="RunRows"/>.</summary>
     static abstract void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue;
+    /// <summary>Whether the kernel implements <see cref="RunFinalDirect"/> (A read in place, not packed).</summary>
+    static abstract bool DirectA { get; }
+    /// <summary><see cref="RunFinal"/> with A read where it is: row i of the tile starts at a + i * lda (kc values, k
+    /// contiguous), instead of from a packed panel. The same values in the same order as the packed form, so the same
+    /// bits. Only when <see cref="DirectA"/>.</summary>
+    static abstract void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue;
 }
+
+/// <summary>Where a micro-kernel reads A (a compile-time choice, like <see cref="IBPrefetch"/>).</summary>
+internal interface IAOperand
+{
+    /// <summary>True: rows in place, lda apart; false: a packed panel, MR floats per k step.</summary>
+    static abstract bool Direct { get; }
+}
+
+internal struct PackedA : IAOperand { public static bool Direct => false; }
+internal struct DirectA : IAOperand { public static bool Direct => true; }
 
 /// <summary>A compile-time row count for the micro-kernel loop (each count is its own specialised loop).</summary>
 internal interface IRowCount { static abstract int N { get; } }
@@ -108,6 +125,9 @@ internal static class GemmTuning
     /// (hot packed weights, interleaved, 2500 products each): the CLIP text encoder's products at 13 rows -3 to -9 %
     /// median (1 and 2 threads), 7, 14 and 26 rows -3 to -5 %; results bit-identical.</summary>
     public static bool BalancedRowTail = true;
+    /// <summary>The shared-A driver reads a row-major A in place where the micro-kernel can (the AVX-512 one) instead of
+    /// packing it first.</summary>
+    public static bool DirectA = Environment.GetEnvironmentVariable("ENGINE_TUNE_DIRECT") != "0";
 }
 
 /// <summary>6 x 16 AVX2 kernel: 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers. The k loop is
@@ -142,6 +162,13 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
         if (rows is < 1 or > 5) throw new ArgumentOutOfRangeException(nameof(rows), $"A partial tile has 1-5 rows, not {rows}.");
         RunFinal(rows, kc, a, b, c, ldc, alpha, beta, streamB, next, default(NoEpilogue), 0, 0);
     }
+
+    /// <summary>Not implemented for this kernel: the drivers pack A for it.</summary>
+    public static bool DirectA => false;
+
+    public static void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+        => throw new NotSupportedException("The AVX2 micro-kernel reads A from packed panels only.");
 
     /// <summary>The epilogue on the accumulators: no reload of the finished tile (measured against the stored-tile form
     /// per epilogue kind: see LinearEpilogue.InRegisters in Engine.Core).</summary>
@@ -291,15 +318,15 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows8, NearBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Run<Rows8, NearBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows8, FarBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Run<Rows8, FarBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run<Rows8, NextBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, next, default, 0, 0);
+        => Run<Rows8, NextBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, next, default, 0, 0);
 
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
     {
@@ -309,39 +336,59 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
 
     public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+        => RunFinal<TEpilogue, PackedA>(rows, kc, a, 0, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
+
+    public static bool DirectA => true;
+
+    public static void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+        => RunFinal<TEpilogue, DirectA>(rows, kc, a, lda, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
+
+    private static void RunFinal<TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
-        if (streamB) RunFinal<FarBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
-        else if (next != null) RunFinal<NextBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
-        else RunFinal<NearBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        if (streamB) RunFinal<FarBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        else if (next != null) RunFinal<NextBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
+        else RunFinal<NearBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
     }
 
-    private static void RunFinal<TPrefetch, TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
-        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
+    private static void RunFinal<TPrefetch, TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
         switch (rows)
         {
-            case 1: Run<Rows1, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 2: Run<Rows2, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 3: Run<Rows3, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 4: Run<Rows4, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 5: Run<Rows5, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 6: Run<Rows6, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 7: Run<Rows7, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 8: Run<Rows8, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 1: Run<Rows1, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 2: Run<Rows2, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 3: Run<Rows3, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 4: Run<Rows4, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 5: Run<Rows5, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 6: Run<Rows6, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 7: Run<Rows7, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 8: Run<Rows8, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-8 rows, not {rows}.");
         }
     }
 
     /// <summary>The k loop for the first TRows.N rows of the tile; as in <see cref="Kernel256x6x16"/>, each row count is
-    /// its own loop with the same summation order per element.</summary>
+    /// its own loop with the same summation order per element. A comes from a packed panel (MR floats per k step) or,
+    /// with <see cref="DirectA"/>, straight from its rows (<paramref name="lda"/> apart): the same values in the same
+    /// order, so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TRows, TPrefetch, TEpilogue>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
+    private static void Run<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
         in TEpilogue epilogue, int row0, int col0)
-        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
+        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        float* a0 = TA.Direct && TRows.N > 0 ? a + 0L * lda : a;
+        float* a1 = TA.Direct && TRows.N > 1 ? a + 1L * lda : a;
+        float* a2 = TA.Direct && TRows.N > 2 ? a + 2L * lda : a;
+        float* a3 = TA.Direct && TRows.N > 3 ? a + 3L * lda : a;
+        float* a4 = TA.Direct && TRows.N > 4 ? a + 4L * lda : a;
+        float* a5 = TA.Direct && TRows.N > 5 ? a + 5L * lda : a;
+        float* a6 = TA.Direct && TRows.N > 6 ? a + 6L * lda : a;
+        float* a7 = TA.Direct && TRows.N > 7 ? a + 7L * lda : a;
         if (Sse.IsSupported)
         {
             float* cr = c;
@@ -354,7 +401,7 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
             if (Sse.IsSupported)
             {
                 // 32 floats of A and 128 of B (8 lines) per 4 steps.
-                Sse.Prefetch0(a + 64); Sse.Prefetch0(a + 80);
+                if (!TA.Direct) { Sse.Prefetch0(a + 64); Sse.Prefetch0(a + 80); }
                 if (TPrefetch.Far)
                 {
                     Sse.Prefetch0(b + 1024); Sse.Prefetch0(b + 1040); Sse.Prefetch0(b + 1056); Sse.Prefetch0(b + 1072);
@@ -364,55 +411,57 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
                 if (TPrefetch.Next) { Sse.Prefetch0(next); Sse.Prefetch0(next + 16); Sse.Prefetch0(next + 32); Sse.Prefetch0(next + 48); next += 64; }
             }
             b0 = Vector512.Load(b + 0); b1 = Vector512.Load(b + 16);
-            if (TRows.N > 0) { av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            if (TRows.N > 6) { av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            if (TRows.N > 7) { av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            if (TRows.N > 0) { av = Vector512.Create(TA.Direct ? a0[0] : a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(TA.Direct ? a1[0] : a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(TA.Direct ? a2[0] : a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(TA.Direct ? a3[0] : a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(TA.Direct ? a4[0] : a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(TA.Direct ? a5[0] : a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(TA.Direct ? a6[0] : a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(TA.Direct ? a7[0] : a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
             b0 = Vector512.Load(b + 32); b1 = Vector512.Load(b + 48);
-            if (TRows.N > 0) { av = Vector512.Create(a[8]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector512.Create(a[9]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector512.Create(a[10]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector512.Create(a[11]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector512.Create(a[12]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector512.Create(a[13]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            if (TRows.N > 6) { av = Vector512.Create(a[14]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            if (TRows.N > 7) { av = Vector512.Create(a[15]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            if (TRows.N > 0) { av = Vector512.Create(TA.Direct ? a0[1] : a[8]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(TA.Direct ? a1[1] : a[9]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(TA.Direct ? a2[1] : a[10]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(TA.Direct ? a3[1] : a[11]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(TA.Direct ? a4[1] : a[12]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(TA.Direct ? a5[1] : a[13]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(TA.Direct ? a6[1] : a[14]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(TA.Direct ? a7[1] : a[15]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
             b0 = Vector512.Load(b + 64); b1 = Vector512.Load(b + 80);
-            if (TRows.N > 0) { av = Vector512.Create(a[16]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector512.Create(a[17]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector512.Create(a[18]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector512.Create(a[19]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector512.Create(a[20]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector512.Create(a[21]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            if (TRows.N > 6) { av = Vector512.Create(a[22]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            if (TRows.N > 7) { av = Vector512.Create(a[23]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            if (TRows.N > 0) { av = Vector512.Create(TA.Direct ? a0[2] : a[16]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(TA.Direct ? a1[2] : a[17]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(TA.Direct ? a2[2] : a[18]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(TA.Direct ? a3[2] : a[19]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(TA.Direct ? a4[2] : a[20]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(TA.Direct ? a5[2] : a[21]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(TA.Direct ? a6[2] : a[22]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(TA.Direct ? a7[2] : a[23]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
             b0 = Vector512.Load(b + 96); b1 = Vector512.Load(b + 112);
-            if (TRows.N > 0) { av = Vector512.Create(a[24]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector512.Create(a[25]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector512.Create(a[26]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector512.Create(a[27]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector512.Create(a[28]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector512.Create(a[29]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            if (TRows.N > 6) { av = Vector512.Create(a[30]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            if (TRows.N > 7) { av = Vector512.Create(a[31]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
-            a += 32; b += 128;
+            if (TRows.N > 0) { av = Vector512.Create(TA.Direct ? a0[3] : a[24]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(TA.Direct ? a1[3] : a[25]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(TA.Direct ? a2[3] : a[26]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(TA.Direct ? a3[3] : a[27]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(TA.Direct ? a4[3] : a[28]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(TA.Direct ? a5[3] : a[29]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(TA.Direct ? a6[3] : a[30]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(TA.Direct ? a7[3] : a[31]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            if (TA.Direct) { a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4; a5 += 4; a6 += 4; a7 += 4; } else a += 32;
+            b += 128;
         }
         for (; p < kc; p++)
         {
             b0 = Vector512.Load(b + 0); b1 = Vector512.Load(b + 16);
-            if (TRows.N > 0) { av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            if (TRows.N > 6) { av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            if (TRows.N > 7) { av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
-            a += 8; b += 32;
+            if (TRows.N > 0) { av = Vector512.Create(TA.Direct ? a0[0] : a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector512.Create(TA.Direct ? a1[0] : a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector512.Create(TA.Direct ? a2[0] : a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector512.Create(TA.Direct ? a3[0] : a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector512.Create(TA.Direct ? a4[0] : a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector512.Create(TA.Direct ? a5[0] : a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 6) { av = Vector512.Create(TA.Direct ? a6[0] : a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (TRows.N > 7) { av = Vector512.Create(TA.Direct ? a7[0] : a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            if (TA.Direct) { a0 += 1; a1 += 1; a2 += 1; a3 += 1; a4 += 1; a5 += 1; a6 += 1; a7 += 1; } else a += 8;
+            b += 32;
         }
         var va = Vector512.Create(alpha);
         if (beta == 0)

@@ -29,18 +29,25 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
         long panelStride = (long)mr * kcMax + 8; // slack between panels: see GemmPacking.PackA
         int kBlocks = (k + kcMax - 1) / kcMax;
         long blockStride = rowPanels * panelStride;
-        float* ap = PackBuffers.Current.Shared(kBlocks * blockStride + 16);
         // The balanced remainder tiles stay inside the last row block of MultiplyChunk.
         int mcShared = RoundUp(GemmTuning.McSharedA, mr);
         var tiles = new GemmRowTiles(m, mr, Math.Min(GemmRowTiles.DefaultTail, rowPanels - (m - 1) / mcShared * mcShared / mr));
-        int packParts = Math.Min(threads, rowPanels);
-        KernelThreading.For(kBlocks * packParts, item =>
+        // A row-major A is read in place by a kernel that can (see GemmTuning.DirectA): no packing pass and no shared
+        // buffer that both workers write and then read.
+        bool direct = !transA && TKernel.DirectA && GemmTuning.DirectA;
+        float* ap = null;
+        if (!direct)
         {
-            int kb = item / packParts, t = item % packParts, pc = kb * kcMax;
-            int p0 = (int)((long)rowPanels * t / packParts), p1 = (int)((long)rowPanels * (t + 1) / packParts);
-            if (p1 > p0)
-                tiles.PackA(transA, a, lda, 0, pc, Math.Min(kcMax, k - pc), p0, p1, ap + kb * blockStride + p0 * panelStride, panelStride);
-        });
+            ap = PackBuffers.Current.Shared(kBlocks * blockStride + 16);
+            int packParts = Math.Min(threads, rowPanels);
+            KernelThreading.For(kBlocks * packParts, item =>
+            {
+                int kb = item / packParts, t = item % packParts, pc = kb * kcMax;
+                int p0 = (int)((long)rowPanels * t / packParts), p1 = (int)((long)rowPanels * (t + 1) / packParts);
+                if (p1 > p0)
+                    tiles.PackA(transA, a, lda, 0, pc, Math.Min(kcMax, k - pc), p0, p1, ap + kb * blockStride + p0 * panelStride, panelStride);
+            });
+        }
 
         // The last panels (one per worker) are shared out by rows as well: a single panel of a K = 3072 product is
         // ~7 % of a worker's share, too coarse a last step for both workers to finish together. Measured at 485 rows
@@ -71,7 +78,8 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     float* bPanels = packB.Prepacked(pc, j0, kc);
                     bool fromMemory = bPanels != null;
                     if (bPanels == null) { packB.Pack(pc, j0, kc, nc, nr, bp); bPanels = bp; }
-                    MultiplyChunk(tiles, t0, t1, kc, alpha, pc == 0 ? beta : 1f, ap + kb * blockStride, panelStride, bPanels, fromMemory, c, ldc, j0, nc, tile,
+                    var aBlock = direct ? new ABlock(a + pc, lda, 0) : new ABlock(ap + kb * blockStride, 0, panelStride);
+                    MultiplyChunk(tiles, t0, t1, kc, alpha, pc == 0 ? beta : 1f, aBlock, bPanels, fromMemory, c, ldc, j0, nc, tile,
                         epilogue, final: kb == kBlocks - 1);
                 }
             }
@@ -113,7 +121,7 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
     /// decoder's K = 64 MLP unchanged. In the CLIPSeg forward, the out-projection's share of the step 7.5-7.8 % ->
     /// 6.8-7.0 %. The static split (tall products, GemmBlocked) applies its epilogue to whole rows afterwards, where the
     /// residual streams contiguously.</summary>
-    private static void MultiplyChunk<TEpilogue>(GemmRowTiles tiles, int tFirst, int tEnd, int kc, float alpha, float beta, float* ap, long panelStride, float* bp, bool bFromMemory,
+    private static void MultiplyChunk<TEpilogue>(GemmRowTiles tiles, int tFirst, int tEnd, int kc, float alpha, float beta, ABlock ab, float* bp, bool bFromMemory,
         float* c, int ldc, int j0, int nc, float* tile, TEpilogue epilogue, bool final) where TEpilogue : struct, IGemmEpilogue
     {
         int mr = TKernel.MR, nr = TKernel.NR, tilesPerBlock = RoundUp(GemmTuning.McSharedA, mr) / mr;
@@ -127,11 +135,18 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 float* next = GemmBlocked<TKernel>.NextPanel(bFromMemory && t0 == tFirst, bPanel, jr, nc, kc);
                 for (int t = t0; t < t1; t++)
                 {
-                    float* aPanel = ap + t * panelStride;
                     int row = tiles.Start(t), rows = tiles.Rows(t);
                     float* cTile = c + (long)row * ldc + j0 + jr;
                     bool streamB = bFromMemory && t == tFirst;
                     float* prefetchNext = GemmBlocked<TKernel>.PrefetchSlice(next, t - tFirst, kc);
+                    if (ab.Lda > 0)
+                    {
+                        if (final) epilogue.Prefetch(row, rows, j0 + jr, cols);
+                        TileDirect(kc, ab.Start + (long)row * ab.Lda, ab.Lda, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext,
+                            epilogue, final, row, j0 + jr);
+                        continue;
+                    }
+                    float* aPanel = ab.Start + t * ab.PanelStride;
                     if (final)
                     {
                         epilogue.Prefetch(row, rows, j0 + jr, cols);
@@ -141,6 +156,46 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                 }
             }
         }
+    }
+
+    /// <summary>One micro-tile with A read in place (<see cref="IGemmMicroKernel.RunFinalDirect"/>), the epilogue applied
+    /// when <paramref name="final"/>: on the accumulators where the tile spans all NR columns and the epilogue allows
+    /// it, else on the stored tile; a tile of fewer columns is computed into scratch and merged, as in
+    /// <see cref="GemmBlocked{TKernel}.EdgeTile"/>.</summary>
+    private static void TileDirect<TEpilogue>(int kc, float* a, int lda, float* bPanel, float* cTile, int ldc, float alpha, float beta, int rows, int cols,
+        float* tile, bool streamB, float* prefetchNext, in TEpilogue epilogue, bool final, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+    {
+        int nr = TKernel.NR;
+        if (cols == nr)
+        {
+            if (final && epilogue.InRegisters)
+            {
+                TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, epilogue, row0, col0);
+                return;
+            }
+            TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, default(NoEpilogue), 0, 0);
+        }
+        else
+        {
+            TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, tile, nr, 1f, 0f, false, null, default(NoEpilogue), 0, 0);
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++)
+                {
+                    float* cv = cTile + (long)i * ldc + j;
+                    float v = alpha * tile[i * nr + j];
+                    *cv = beta == 0 ? v : v + beta * *cv;
+                }
+        }
+        if (final) epilogue.Apply(cTile, ldc, row0, rows, col0, cols);
+    }
+
+    /// <summary>The A operand of one K block: packed panels (<see cref="PanelStride"/> apart, <see cref="Lda"/> 0) or
+    /// the rows in place (<see cref="Lda"/> &gt; 0, from column pc of row 0).</summary>
+    private readonly struct ABlock(float* start, int lda, long panelStride)
+    {
+        public readonly float* Start = start;
+        public readonly int Lda = lda;
+        public readonly long PanelStride = panelStride;
     }
 
     private static int RoundUp(int x, int to) => (x + to - 1) / to * to;

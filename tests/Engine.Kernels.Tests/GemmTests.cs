@@ -47,6 +47,62 @@ public class GemmTests
         }
     }
 
+    /// <summary>The shared-A driver reading A in place (AVX-512 kernel, <see cref="GemmTuning.DirectA"/>) gives exactly the
+    /// bits of the packed-A form, and both match the reference: partial and balanced row tiles, a ragged last column
+    /// panel, several K blocks (B packed on the fly), prepacked weights, alpha/beta and a Linear-style epilogue.</summary>
+    [Theory]
+    [InlineData(197, 300, 768, false)]
+    [InlineData(13, 512, 768, false)]
+    [InlineData(5, 512, 1000, true)]
+    [InlineData(485, 320, 1000, false)]
+    [InlineData(100, 333, 768, true)]
+    public unsafe void DirectAEqualsPackedA(int m, int n, int k, bool prepacked)
+    {
+        int lda = k + 3;
+        var a = TestData.Random(m * lda, 21);
+        var b = TestData.Random(n * k, 22); // B^T: n x k, as a Linear weight
+        var bias = TestData.Random(n, 23);
+        using var packed = PackedMatrixB.Create(true, b, 0, k, k, n);
+        var expected = new float[m * n];
+        GemmReference.Sgemm(false, true, m, n, k, 1f, a, 0, lda, b, 0, k, 0f, expected, 0, n);
+        var expectedBias = (float[])expected.Clone();
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) expectedBias[i * n + j] = 2 * expected[i * n + j] + MarkingEpilogue.Code(i, j);
+
+        float[] Run(bool direct, bool epilogue)
+        {
+            var c = new float[m * n];
+            var savedKernel = Gemm.ForcedKernel; bool savedDirect = GemmTuning.DirectA;
+            Gemm.ForcedKernel = Gemm.KernelChoice.Vector512; GemmTuning.DirectA = direct;
+            try
+            {
+                TestData.WithThreads(2, () =>
+                {
+                    var visits = new float[m * n]; var hinted = new float[m * n]; var before = new float[m * n]; var inRegisters = new float[m * n];
+                    fixed (float* pv = visits, ph = hinted, pb = before, pr = inRegisters)
+                    {
+                        if (epilogue)
+                            Gemm.SgemmPackedB(m, n, k, 1f, a, 0, lda, packed, 0f, c, 0, n, new MarkingEpilogue(pv, ph, pb, pr, n, allowRegisters: true));
+                        else if (prepacked)
+                            Gemm.SgemmPackedB(m, n, k, 1f, a, 0, lda, packed, 0f, c, 0, n);
+                        else
+                            Gemm.Sgemm(false, true, m, n, k, 1f, a, 0, lda, b, 0, k, 0f, c, 0, n);
+                    }
+                    if (epilogue) Assert.All(visits, v => Assert.Equal(1f, v));
+                });
+            }
+            finally { Gemm.ForcedKernel = savedKernel; GemmTuning.DirectA = savedDirect; }
+            return c;
+        }
+
+        foreach (bool epilogue in new[] { false, true })
+        {
+            var direct = Run(true, epilogue);
+            var viaPacking = Run(false, epilogue);
+            Assert.Equal(viaPacking, direct);
+            TestData.AssertClose(epilogue ? expectedBias : expected, direct, 1e-4f * MathF.Sqrt(k), 1e-4f, $"direct A m={m} n={n} k={k} epilogue={epilogue}");
+        }
+    }
+
     [Fact]
     public void KernelChoiceFromEnvironment()
     {
