@@ -125,7 +125,7 @@ internal static class GemmTuning
     /// (hot packed weights, interleaved, 2500 products each): the CLIP text encoder's products at 13 rows -3 to -9 %
     /// median (1 and 2 threads), 7, 14 and 26 rows -3 to -5 %; results bit-identical.</summary>
     public static bool BalancedRowTail = true;
-    /// <summary>The shared-A driver reads a row-major A in place where the micro-kernel can (the AVX-512 one) instead of
+    /// <summary>The shared-A driver reads a row-major A in place (<see cref="IGemmMicroKernel.RunFinalDirect"/>) instead of
     /// packing it first.</summary>
     public static bool DirectA = Environment.GetEnvironmentVariable("ENGINE_TUNE_DIRECT") != "0";
 }
@@ -143,7 +143,7 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows6, NearBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Run<Rows6, NearBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     /// <summary>Measured (interleaved runs) on a chain of the 48 CLIP text-encoder products at 13 rows, cold packed
     /// weights, 2 threads: 12-13 ms against 15-18 ms with the near prefetch plus the driver's former prefetch of the
@@ -151,11 +151,11 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// streams).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows6, FarBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Run<Rows6, FarBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run<Rows6, NextBPrefetch, NoEpilogue>(kc, a, b, c, ldc, alpha, beta, next, default, 0, 0);
+        => Run<Rows6, NextBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, next, default, 0, 0);
 
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
     {
@@ -163,34 +163,37 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
         RunFinal(rows, kc, a, b, c, ldc, alpha, beta, streamB, next, default(NoEpilogue), 0, 0);
     }
 
-    /// <summary>Not implemented for this kernel: the drivers pack A for it.</summary>
-    public static bool DirectA => false;
-
-    public static void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
-        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
-        => throw new NotSupportedException("The AVX2 micro-kernel reads A from packed panels only.");
-
     /// <summary>The epilogue on the accumulators: no reload of the finished tile (measured against the stored-tile form
     /// per epilogue kind: see LinearEpilogue.InRegisters in Engine.Core).</summary>
     public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+        => RunFinal<TEpilogue, PackedA>(rows, kc, a, 0, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
+
+    public static bool DirectA => true;
+
+    public static void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
+        => RunFinal<TEpilogue, DirectA>(rows, kc, a, lda, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
+
+    private static void RunFinal<TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
-        if (streamB) RunFinal<FarBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
-        else if (next != null) RunFinal<NextBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
-        else RunFinal<NearBPrefetch, TEpilogue>(rows, kc, a, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        if (streamB) RunFinal<FarBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        else if (next != null) RunFinal<NextBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
+        else RunFinal<NearBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
     }
 
-    private static void RunFinal<TPrefetch, TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
-        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
+    private static void RunFinal<TPrefetch, TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
         switch (rows)
         {
-            case 1: Run<Rows1, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 2: Run<Rows2, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 3: Run<Rows3, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 4: Run<Rows4, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 5: Run<Rows5, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 6: Run<Rows6, TPrefetch, TEpilogue>(kc, a, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 1: Run<Rows1, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 2: Run<Rows2, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 3: Run<Rows3, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 4: Run<Rows4, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 5: Run<Rows5, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 6: Run<Rows6, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
             default: throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-6 rows, not {rows}.");
         }
     }
@@ -199,12 +202,19 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// 13 rows cost 6 + 6 + 1 rows of work instead of 18). Each instantiation is its own loop: the JIT drops the other
     /// rows' code, so every row count sums each element in the same order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TRows, TPrefetch, TEpilogue>(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next,
+    private static void Run<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
         in TEpilogue epilogue, int row0, int col0)
-        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue
+        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        // Direct A (IGemmMicroKernel.RunFinalDirect): one pointer per row, each advancing along k.
+        float* a0 = TA.Direct && TRows.N > 0 ? a + 0L * lda : a;
+        float* a1 = TA.Direct && TRows.N > 1 ? a + 1L * lda : a;
+        float* a2 = TA.Direct && TRows.N > 2 ? a + 2L * lda : a;
+        float* a3 = TA.Direct && TRows.N > 3 ? a + 3L * lda : a;
+        float* a4 = TA.Direct && TRows.N > 4 ? a + 4L * lda : a;
+        float* a5 = TA.Direct && TRows.N > 5 ? a + 5L * lda : a;
         if (Sse.IsSupported)
         {
             // Pull the C tile towards L1 while the k loop runs; it is read right after.
@@ -217,52 +227,54 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
         {
             if (Sse.IsSupported)
             {
-                Sse.Prefetch0(a + 96);
+                if (!TA.Direct) Sse.Prefetch0(a + 96);
                 // 4 steps read 64 floats of B (4 lines).
                 if (TPrefetch.Far) { Sse.Prefetch0(b + 1024); Sse.Prefetch0(b + 1040); Sse.Prefetch0(b + 1056); Sse.Prefetch0(b + 1072); }
                 else { Sse.Prefetch0(b + 256); Sse.Prefetch0(b + 288); }
                 if (TPrefetch.Next) { Sse.Prefetch0(next); Sse.Prefetch0(next + 16); next += 32; }
             }
             b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
-            if (TRows.N > 0) { av = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 0) { av = Vector256.Create(TA.Direct ? a0[0] : a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector256.Create(TA.Direct ? a1[0] : a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector256.Create(TA.Direct ? a2[0] : a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector256.Create(TA.Direct ? a3[0] : a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector256.Create(TA.Direct ? a4[0] : a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(TA.Direct ? a5[0] : a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             b0 = Vector256.Load(b + 16); b1 = Vector256.Load(b + 24);
-            if (TRows.N > 0) { av = Vector256.Create(a[6]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector256.Create(a[7]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector256.Create(a[8]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector256.Create(a[9]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector256.Create(a[10]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector256.Create(a[11]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 0) { av = Vector256.Create(TA.Direct ? a0[1] : a[6]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector256.Create(TA.Direct ? a1[1] : a[7]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector256.Create(TA.Direct ? a2[1] : a[8]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector256.Create(TA.Direct ? a3[1] : a[9]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector256.Create(TA.Direct ? a4[1] : a[10]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(TA.Direct ? a5[1] : a[11]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             b0 = Vector256.Load(b + 32); b1 = Vector256.Load(b + 40);
-            if (TRows.N > 0) { av = Vector256.Create(a[12]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector256.Create(a[13]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector256.Create(a[14]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector256.Create(a[15]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector256.Create(a[16]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector256.Create(a[17]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+            if (TRows.N > 0) { av = Vector256.Create(TA.Direct ? a0[2] : a[12]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector256.Create(TA.Direct ? a1[2] : a[13]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector256.Create(TA.Direct ? a2[2] : a[14]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector256.Create(TA.Direct ? a3[2] : a[15]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector256.Create(TA.Direct ? a4[2] : a[16]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(TA.Direct ? a5[2] : a[17]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
             b0 = Vector256.Load(b + 48); b1 = Vector256.Load(b + 56);
-            if (TRows.N > 0) { av = Vector256.Create(a[18]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector256.Create(a[19]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector256.Create(a[20]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector256.Create(a[21]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector256.Create(a[22]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector256.Create(a[23]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
-            a += 24; b += 64;
+            if (TRows.N > 0) { av = Vector256.Create(TA.Direct ? a0[3] : a[18]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector256.Create(TA.Direct ? a1[3] : a[19]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector256.Create(TA.Direct ? a2[3] : a[20]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector256.Create(TA.Direct ? a3[3] : a[21]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector256.Create(TA.Direct ? a4[3] : a[22]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(TA.Direct ? a5[3] : a[23]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+            if (TA.Direct) { a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4; a5 += 4; } else a += 24;
+            b += 64;
         }
         for (; p < kc; p++)
         {
             b0 = Vector256.Load(b); b1 = Vector256.Load(b + 8);
-            if (TRows.N > 0) { av = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
-            if (TRows.N > 1) { av = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
-            if (TRows.N > 2) { av = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
-            if (TRows.N > 3) { av = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
-            if (TRows.N > 4) { av = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
-            if (TRows.N > 5) { av = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
-            a += 6; b += 16;
+            if (TRows.N > 0) { av = Vector256.Create(TA.Direct ? a0[0] : a[0]); c00 = Vector256.FusedMultiplyAdd(av, b0, c00); c01 = Vector256.FusedMultiplyAdd(av, b1, c01); }
+            if (TRows.N > 1) { av = Vector256.Create(TA.Direct ? a1[0] : a[1]); c10 = Vector256.FusedMultiplyAdd(av, b0, c10); c11 = Vector256.FusedMultiplyAdd(av, b1, c11); }
+            if (TRows.N > 2) { av = Vector256.Create(TA.Direct ? a2[0] : a[2]); c20 = Vector256.FusedMultiplyAdd(av, b0, c20); c21 = Vector256.FusedMultiplyAdd(av, b1, c21); }
+            if (TRows.N > 3) { av = Vector256.Create(TA.Direct ? a3[0] : a[3]); c30 = Vector256.FusedMultiplyAdd(av, b0, c30); c31 = Vector256.FusedMultiplyAdd(av, b1, c31); }
+            if (TRows.N > 4) { av = Vector256.Create(TA.Direct ? a4[0] : a[4]); c40 = Vector256.FusedMultiplyAdd(av, b0, c40); c41 = Vector256.FusedMultiplyAdd(av, b1, c41); }
+            if (TRows.N > 5) { av = Vector256.Create(TA.Direct ? a5[0] : a[5]); c50 = Vector256.FusedMultiplyAdd(av, b0, c50); c51 = Vector256.FusedMultiplyAdd(av, b1, c51); }
+            if (TA.Direct) { a0 += 1; a1 += 1; a2 += 1; a3 += 1; a4 += 1; a5 += 1; } else a += 6;
+            b += 16;
         }
         // The epilogue (NoEpilogue: none) runs on each row's two vectors as they are stored: the same arithmetic as
         // applying it to the stored tile, without reading the tile back.

@@ -47,8 +47,8 @@ public class GemmTests
         }
     }
 
-    /// <summary>The shared-A driver reading A in place (AVX-512 kernel, <see cref="GemmTuning.DirectA"/>) gives exactly the
-    /// bits of the packed-A form, and both match the reference: partial and balanced row tiles, a ragged last column
+    /// <summary>The shared-A driver reading A in place (<see cref="GemmTuning.DirectA"/>) gives exactly the bits of the
+    /// packed-A form with either micro-kernel, and both match the reference: partial and balanced row tiles, a ragged last column
     /// panel, several K blocks (B packed on the fly), prepacked weights, alpha/beta and a Linear-style epilogue.</summary>
     [Theory]
     [InlineData(197, 300, 768, false)]
@@ -61,20 +61,19 @@ public class GemmTests
         int lda = k + 3;
         var a = TestData.Random(m * lda, 21);
         var b = TestData.Random(n * k, 22); // B^T: n x k, as a Linear weight
-        var bias = TestData.Random(n, 23);
-        using var packed = PackedMatrixB.Create(true, b, 0, k, k, n);
         var expected = new float[m * n];
         GemmReference.Sgemm(false, true, m, n, k, 1f, a, 0, lda, b, 0, k, 0f, expected, 0, n);
         var expectedBias = (float[])expected.Clone();
         for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) expectedBias[i * n + j] = 2 * expected[i * n + j] + MarkingEpilogue.Code(i, j);
 
-        float[] Run(bool direct, bool epilogue)
+        float[] Run(Gemm.KernelChoice kernel, bool direct, bool epilogue)
         {
             var c = new float[m * n];
             var savedKernel = Gemm.ForcedKernel; bool savedDirect = GemmTuning.DirectA;
-            Gemm.ForcedKernel = Gemm.KernelChoice.Vector512; GemmTuning.DirectA = direct;
+            Gemm.ForcedKernel = kernel; GemmTuning.DirectA = direct;
             try
             {
+                using var packed = PackedMatrixB.Create(true, b, 0, k, k, n); // packed for the forced kernel
                 TestData.WithThreads(2, () =>
                 {
                     var visits = new float[m * n]; var hinted = new float[m * n]; var before = new float[m * n]; var inRegisters = new float[m * n];
@@ -94,12 +93,13 @@ public class GemmTests
             return c;
         }
 
+        foreach (var kernel in new[] { Gemm.KernelChoice.Vector256, Gemm.KernelChoice.Vector512 })
         foreach (bool epilogue in new[] { false, true })
         {
-            var direct = Run(true, epilogue);
-            var viaPacking = Run(false, epilogue);
+            var direct = Run(kernel, true, epilogue);
+            var viaPacking = Run(kernel, false, epilogue);
             Assert.Equal(viaPacking, direct);
-            TestData.AssertClose(epilogue ? expectedBias : expected, direct, 1e-4f * MathF.Sqrt(k), 1e-4f, $"direct A m={m} n={n} k={k} epilogue={epilogue}");
+            TestData.AssertClose(epilogue ? expectedBias : expected, direct, 1e-4f * MathF.Sqrt(k), 1e-4f, $"{kernel} direct A m={m} n={n} k={k} epilogue={epilogue}");
         }
     }
 
