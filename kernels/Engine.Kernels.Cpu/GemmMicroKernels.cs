@@ -7,9 +7,8 @@ namespace Engine.Kernels.Cpu;
 /// <summary>A register-blocked GEMM micro-kernel: C[MR x NR] = alpha * Apanel * Bpanel + beta * C, beta == 0 overwrites.
 /// Apanel is k-major with MR floats per step, Bpanel k-major with NR floats per step (see <see cref="GemmPacking"/>).
 /// Implemented by structs so the generic blocked driver is specialised (and inlined) per kernel by the JIT.</summary>
-internal unsafe interface IGemmMicroKernel
+internal unsafe interface IGemmMicroKernel : ITileLoop
 {
-    static abstract int MR { get; }
     static abstract int NR { get; }
     /// <summary>K block (floats of the B micro-panel per column) chosen so the B micro-panel stays in L1.</summary>
     static abstract int KC { get; }
@@ -41,6 +40,46 @@ internal unsafe interface IGemmMicroKernel
     /// bits. Only when <see cref="DirectA"/>.</summary>
     static abstract void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
         float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue;
+}
+
+/// <summary>The k loop of a micro-kernel, specialised at compile time per row count, B prefetch, epilogue and A operand
+/// (each instantiation is its own loop; every row count sums each element in the same order).</summary>
+internal unsafe interface ITileLoop
+{
+    static abstract int MR { get; }
+    static abstract void Loop<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta,
+        float* next, in TEpilogue epilogue, int row0, int col0)
+        where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand;
+}
+
+/// <summary>Picks the <see cref="ITileLoop.Loop"/> instantiation for a tile at run time: the B prefetch from
+/// (streamB, next) as <see cref="IGemmMicroKernel.RunFinal"/> documents, the row count from rows (1..MR).</summary>
+internal static unsafe class TileLoops<TKernel> where TKernel : struct, ITileLoop
+{
+    public static void Run<TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
+        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
+    {
+        if (rows < 1 || rows > TKernel.MR) throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-{TKernel.MR} rows, not {rows}.");
+        if (streamB) Rows<FarBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+        else if (next != null) Rows<NextBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
+        else Rows<NearBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
+    }
+
+    private static void Rows<TPrefetch, TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
+        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
+    {
+        switch (rows)
+        {
+            case 1: TKernel.Loop<Rows1, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 2: TKernel.Loop<Rows2, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 3: TKernel.Loop<Rows3, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 4: TKernel.Loop<Rows4, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 5: TKernel.Loop<Rows5, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 6: TKernel.Loop<Rows6, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 7: TKernel.Loop<Rows7, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+            case 8: TKernel.Loop<Rows8, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
+        }
+    }
 }
 
 /// <summary>Where a micro-kernel reads A (a compile-time choice, like <see cref="IBPrefetch"/>).</summary>
@@ -143,7 +182,7 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows6, NearBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Loop<Rows6, NearBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     /// <summary>Measured (interleaved runs) on a chain of the 48 CLIP text-encoder products at 13 rows, cold packed
     /// weights, 2 threads: 12-13 ms against 15-18 ms with the near prefetch plus the driver's former prefetch of the
@@ -151,11 +190,11 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// streams).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows6, FarBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Loop<Rows6, FarBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run<Rows6, NextBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, next, default, 0, 0);
+        => Loop<Rows6, NextBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, next, default, 0, 0);
 
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
     {
@@ -167,42 +206,19 @@ internal unsafe struct Kernel256x6x16 : IGemmMicroKernel
     /// per epilogue kind: see LinearEpilogue.InRegisters in Engine.Core).</summary>
     public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
-        => RunFinal<TEpilogue, PackedA>(rows, kc, a, 0, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
+        => TileLoops<Kernel256x6x16>.Run<TEpilogue, PackedA>(rows, kc, a, 0, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
 
     public static bool DirectA => true;
 
     public static void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
         float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
-        => RunFinal<TEpilogue, DirectA>(rows, kc, a, lda, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
-
-    private static void RunFinal<TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
-        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
-    {
-        if (streamB) RunFinal<FarBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
-        else if (next != null) RunFinal<NextBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
-        else RunFinal<NearBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
-    }
-
-    private static void RunFinal<TPrefetch, TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
-        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
-    {
-        switch (rows)
-        {
-            case 1: Run<Rows1, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 2: Run<Rows2, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 3: Run<Rows3, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 4: Run<Rows4, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 5: Run<Rows5, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 6: Run<Rows6, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-6 rows, not {rows}.");
-        }
-    }
+        => TileLoops<Kernel256x6x16>.Run<TEpilogue, DirectA>(rows, kc, a, lda, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
 
     /// <summary>The k loop for the first TRows.N rows of the tile (6: the full tile; fewer: a partial tile, so a prompt's
     /// 13 rows cost 6 + 6 + 1 rows of work instead of 18). Each instantiation is its own loop: the JIT drops the other
     /// rows' code, so every row count sums each element in the same order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
+    public static void Loop<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
         in TEpilogue epilogue, int row0, int col0)
         where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
@@ -330,15 +346,15 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows8, NearBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Loop<Rows8, NearBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunStreamingB(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta)
-        => Run<Rows8, FarBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
+        => Loop<Rows8, FarBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, null, default, 0, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunPrefetchingNext(int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, float* next)
-        => Run<Rows8, NextBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, next, default, 0, 0);
+        => Loop<Rows8, NextBPrefetch, NoEpilogue, PackedA>(kc, a, 0, b, c, ldc, alpha, beta, next, default, 0, 0);
 
     public static void RunRows(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next)
     {
@@ -348,45 +364,20 @@ internal unsafe struct Kernel512x8x32 : IGemmMicroKernel
 
     public static void RunFinal<TEpilogue>(int rows, int kc, float* a, float* b, float* c, int ldc, float alpha, float beta, bool streamB, float* next,
         in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
-        => RunFinal<TEpilogue, PackedA>(rows, kc, a, 0, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
+        => TileLoops<Kernel512x8x32>.Run<TEpilogue, PackedA>(rows, kc, a, 0, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
 
     public static bool DirectA => true;
 
     public static void RunFinalDirect<TEpilogue>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
         float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
-        => RunFinal<TEpilogue, DirectA>(rows, kc, a, lda, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
-
-    private static void RunFinal<TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, bool streamB,
-        float* next, in TEpilogue epilogue, int row0, int col0) where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
-    {
-        if (streamB) RunFinal<FarBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
-        else if (next != null) RunFinal<NextBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0);
-        else RunFinal<NearBPrefetch, TEpilogue, TA>(rows, kc, a, lda, b, c, ldc, alpha, beta, null, epilogue, row0, col0);
-    }
-
-    private static void RunFinal<TPrefetch, TEpilogue, TA>(int rows, int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
-        in TEpilogue epilogue, int row0, int col0) where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
-    {
-        switch (rows)
-        {
-            case 1: Run<Rows1, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 2: Run<Rows2, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 3: Run<Rows3, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 4: Run<Rows4, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 5: Run<Rows5, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 6: Run<Rows6, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 7: Run<Rows7, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            case 8: Run<Rows8, TPrefetch, TEpilogue, TA>(kc, a, lda, b, c, ldc, alpha, beta, next, epilogue, row0, col0); break;
-            default: throw new ArgumentOutOfRangeException(nameof(rows), $"A tile has 1-8 rows, not {rows}.");
-        }
-    }
+        => TileLoops<Kernel512x8x32>.Run<TEpilogue, DirectA>(rows, kc, a, lda, b, c, ldc, alpha, beta, streamB, next, epilogue, row0, col0);
 
     /// <summary>The k loop for the first TRows.N rows of the tile; as in <see cref="Kernel256x6x16"/>, each row count is
     /// its own loop with the same summation order per element. A comes from a packed panel (MR floats per k step) or,
     /// with <see cref="DirectA"/>, straight from its rows (<paramref name="lda"/> apart): the same values in the same
     /// order, so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
+    public static void Loop<TRows, TPrefetch, TEpilogue, TA>(int kc, float* a, int lda, float* b, float* c, int ldc, float alpha, float beta, float* next,
         in TEpilogue epilogue, int row0, int col0)
         where TRows : struct, IRowCount where TPrefetch : struct, IBPrefetch where TEpilogue : struct, IGemmEpilogue where TA : struct, IAOperand
     {
