@@ -98,6 +98,7 @@ public static unsafe class Gemm
         if (!b.MatchesCurrentKernel)
             throw new InvalidOperationException("SgemmPackedB: B was packed for another micro-kernel or blocking; pack it again.");
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmPackedB: negative row count {m}.");
+        if (m > 0 && n > 0 && k > 0) CheckDisjoint("A", a, aOff, lda, m, k, 1, 0, c, cOff, ldc, m, n, 0);
         if (m == 0) return;
         CheckOperand("A", a, aOff, lda, m, k, 1, 0);
         CheckOperand("C", c, cOff, ldc, m, n, 1, 0);
@@ -234,6 +235,25 @@ public static unsafe class Gemm
         CheckOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k, batch, strideA);
         CheckOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, batch, strideB);
         CheckOperand("C", c, cOff, ldc, m, n, batch, strideC);
+        if (k > 0)
+        {
+            CheckDisjoint("A", a, aOff, lda, transA ? k : m, transA ? m : k, batch, strideA, c, cOff, ldc, m, n, strideC);
+            CheckDisjoint("B", b, bOff, ldb, transB ? n : k, transB ? k : n, batch, strideB, c, cOff, ldc, m, n, strideC);
+        }
+    }
+
+    /// <summary>C may not share elements with an input (as in BLAS): the kernels read A and B block by block while tiles
+    /// of C are already written, so an in-place product would read overwritten values. Checked on the element ranges
+    /// spanned (conservative for interleaved batches).</summary>
+    private static void CheckDisjoint(string name, float[] x, int xOff, int ldx, int xRows, int xCols, int batch, long strideX,
+        float[] c, int cOff, int ldc, int m, int n, long strideC)
+    {
+        if (!ReferenceEquals(x, c)) return;
+        long xLast = xOff + (long)(batch - 1) * strideX + (long)(xRows - 1) * ldx + xCols - 1;
+        long cLast = cOff + (long)(batch - 1) * strideC + (long)(m - 1) * ldc + n - 1;
+        if (xOff <= cLast && cOff <= xLast)
+            throw new ArgumentException($"Sgemm: C (elements {cOff}..{cLast}) overlaps {name} (elements {xOff}..{xLast}) in the same array; " +
+                "in-place products are not supported, write C to another buffer.");
     }
 
     /// <summary>Checks that a rows x cols row-major matrix with leading dimension ld fits the array for every batch.</summary>

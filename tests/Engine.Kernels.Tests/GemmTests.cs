@@ -103,6 +103,30 @@ public class GemmTests
         }
     }
 
+    /// <summary>C sharing elements with A or B (an in-place product) is refused with a clear error on every entry point:
+    /// the kernels read the inputs block by block while C's tiles are written (and the shared-A driver reads A in
+    /// place). Disjoint parts of one array are fine.</summary>
+    [Fact]
+    public void ProductOverlappingItsInputIsRefused()
+    {
+        int m = 197, k = 320;
+        var x = TestData.Random(2 * m * k, 31);
+        var w = TestData.Random(k * k, 32);
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, true, m, k, k, 1f, x, 0, k, w, 0, k, 0f, x, 0, k));
+        Assert.Contains("overlaps A", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, true, m, k, k, 1f, x, 0, k, x, 0, k, 0f, x, m * k - 5, k));
+        Assert.Contains("overlaps", e.Message);
+        using var packed = PackedMatrixB.Create(true, w, 0, k, k, k);
+        e = Assert.Throws<ArgumentException>(() => Gemm.SgemmPackedB(m, k, k, 1f, x, 0, k, packed, 0f, x, 100, k));
+        Assert.Contains("overlaps A", e.Message);
+
+        // The two halves of one array: A in the first, C in the second.
+        var expected = new float[m * k];
+        GemmReference.Sgemm(false, true, m, k, k, 1f, x, 0, k, w, 0, k, 0f, expected, 0, k);
+        Gemm.Sgemm(false, true, m, k, k, 1f, x, 0, k, w, 0, k, 0f, x, m * k, k);
+        TestData.AssertClose(expected, x.AsSpan(m * k), 1e-4f * MathF.Sqrt(k), 1e-4f, "disjoint halves");
+    }
+
     [Fact]
     public void KernelChoiceFromEnvironment()
     {
