@@ -98,10 +98,10 @@ public static unsafe class Gemm
         if (!b.MatchesCurrentKernel)
             throw new InvalidOperationException("SgemmPackedB: B was packed for another micro-kernel or blocking; pack it again.");
         if (m < 0) throw new ArgumentOutOfRangeException(nameof(m), $"SgemmPackedB: negative row count {m}.");
-        if (m > 0 && n > 0 && k > 0) CheckDisjoint("A", a, aOff, lda, m, k, 1, 0, c, cOff, ldc, m, n, 0);
         if (m == 0) return;
         CheckOperand("A", a, aOff, lda, m, k, 1, 0);
         CheckOperand("C", c, cOff, ldc, m, n, 1, 0);
+        if (n > 0 && k > 0) CheckDisjoint("A", a, aOff, lda, m, k, 1, 0, c, cOff, ldc, m, n, 0);
         fixed (float* pa = a, pc = c)
         {
             long work = (long)m * n * k;

@@ -124,6 +124,35 @@ internal static unsafe class GemmBlocked<TKernel> where TKernel : struct, IGemmM
         int nr = TKernel.NR;
         if (prefetchNext != null) TKernel.RunPrefetchingNext(kc, aPanel, bPanel, tile, nr, 1f, 0f, prefetchNext);
         else TKernel.Run(kc, aPanel, bPanel, tile, nr, 1f, 0f);
+        MergeTile(tile, cTile, ldc, alpha, beta, rows, cols);
+    }
+
+    /// <summary><see cref="TileFinal"/> with A read in place (<see cref="IGemmMicroKernel.RunFinalDirect"/>: row i of the
+    /// tile at a + i * lda); the epilogue runs only when <paramref name="final"/>.</summary>
+    public static void TileFinalDirect<TEpilogue>(int kc, float* a, int lda, float* bPanel, float* cTile, int ldc, float alpha, float beta,
+        int rows, int cols, float* tile, bool streamB, float* prefetchNext, in TEpilogue epilogue, bool final, int row0, int col0)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int nr = TKernel.NR;
+        if (cols == nr && final && epilogue.InRegisters)
+        {
+            TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, epilogue, row0, col0);
+            return;
+        }
+        if (cols == nr) TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, default(NoEpilogue), 0, 0);
+        else
+        {
+            TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, tile, nr, 1f, 0f, false, null, default(NoEpilogue), 0, 0);
+            MergeTile(tile, cTile, ldc, alpha, beta, rows, cols);
+        }
+        if (final) epilogue.Apply(cTile, ldc, row0, rows, col0, cols);
+    }
+
+    /// <summary>C = alpha * tile + beta * C over rows x cols, from a scratch tile of NR floats per row (the plain
+    /// product of a ragged tile).</summary>
+    private static void MergeTile(float* tile, float* cTile, int ldc, float alpha, float beta, int rows, int cols)
+    {
+        int nr = TKernel.NR;
         for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++)
         {

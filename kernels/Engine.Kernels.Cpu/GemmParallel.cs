@@ -139,54 +139,17 @@ internal static unsafe class GemmParallel<TKernel> where TKernel : struct, IGemm
                     float* cTile = c + (long)row * ldc + j0 + jr;
                     bool streamB = bFromMemory && t == tFirst;
                     float* prefetchNext = GemmBlocked<TKernel>.PrefetchSlice(next, t - tFirst, kc);
+                    if (final) epilogue.Prefetch(row, rows, j0 + jr, cols);
                     if (ab.Lda > 0)
-                    {
-                        if (final) epilogue.Prefetch(row, rows, j0 + jr, cols);
-                        TileDirect(kc, ab.Start + (long)row * ab.Lda, ab.Lda, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext,
-                            epilogue, final, row, j0 + jr);
-                        continue;
-                    }
-                    float* aPanel = ab.Start + t * ab.PanelStride;
-                    if (final)
-                    {
-                        epilogue.Prefetch(row, rows, j0 + jr, cols);
-                        GemmBlocked<TKernel>.TileFinal(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext, epilogue, row, j0 + jr);
-                    }
-                    else GemmBlocked<TKernel>.Tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext);
+                        GemmBlocked<TKernel>.TileFinalDirect(kc, ab.Start + (long)row * ab.Lda, ab.Lda, bPanel, cTile, ldc, alpha, beta, rows, cols, tile,
+                            streamB, prefetchNext, epilogue, final, row, j0 + jr);
+                    else if (final)
+                        GemmBlocked<TKernel>.TileFinal(kc, ab.Start + t * ab.PanelStride, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB,
+                            prefetchNext, epilogue, row, j0 + jr);
+                    else GemmBlocked<TKernel>.Tile(kc, ab.Start + t * ab.PanelStride, bPanel, cTile, ldc, alpha, beta, rows, cols, tile, streamB, prefetchNext);
                 }
             }
         }
-    }
-
-    /// <summary>One micro-tile with A read in place (<see cref="IGemmMicroKernel.RunFinalDirect"/>), the epilogue applied
-    /// when <paramref name="final"/>: on the accumulators where the tile spans all NR columns and the epilogue allows
-    /// it, else on the stored tile; a tile of fewer columns is computed into scratch and merged, as in
-    /// <see cref="GemmBlocked{TKernel}.EdgeTile"/>.</summary>
-    private static void TileDirect<TEpilogue>(int kc, float* a, int lda, float* bPanel, float* cTile, int ldc, float alpha, float beta, int rows, int cols,
-        float* tile, bool streamB, float* prefetchNext, in TEpilogue epilogue, bool final, int row0, int col0) where TEpilogue : struct, IGemmEpilogue
-    {
-        int nr = TKernel.NR;
-        if (cols == nr)
-        {
-            if (final && epilogue.InRegisters)
-            {
-                TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, epilogue, row0, col0);
-                return;
-            }
-            TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, cTile, ldc, alpha, beta, streamB, prefetchNext, default(NoEpilogue), 0, 0);
-        }
-        else
-        {
-            TKernel.RunFinalDirect(rows, kc, a, lda, bPanel, tile, nr, 1f, 0f, false, null, default(NoEpilogue), 0, 0);
-            for (int i = 0; i < rows; i++)
-                for (int j = 0; j < cols; j++)
-                {
-                    float* cv = cTile + (long)i * ldc + j;
-                    float v = alpha * tile[i * nr + j];
-                    *cv = beta == 0 ? v : v + beta * *cv;
-                }
-        }
-        if (final) epilogue.Apply(cTile, ldc, row0, rows, col0, cols);
     }
 
     /// <summary>The A operand of one K block: packed panels (<see cref="PanelStride"/> apart, <see cref="Lda"/> 0) or
